@@ -1,0 +1,692 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, netns.systemd developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Links between namespaces (veth, macvlan): one parameter model, converged through netlink.
+
+The model (LinkSpec, End, Route) is built from module parameters and validated whole
+before anything is read or changed. converge_links() reads each namespace once, plans
+the changes as (diff lines, action) steps, and applies them only outside check mode,
+rolling back the links and namespaces it created if a step fails.
+Private to the collection: not an API.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import ipaddress
+import re
+import socket
+
+from ansible_collections.netns.systemd.plugins.module_utils._names import (
+    InvalidInput,
+    NetnsError,
+    check_ifname,
+    check_netns_name,
+    describe_end,
+)
+from ansible_collections.netns.systemd.plugins.module_utils._netns import create_missing_netns, remove_netns
+from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
+from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles, NetlinkError
+
+MACVLAN_MODES = ('private', 'vepa', 'bridge', 'passthru', 'source')
+_MACVLAN_MODE_BITS = {'private': 1, 'vepa': 2, 'bridge': 4, 'passthru': 8, 'source': 16}
+RTPROT_STATIC = 4
+RT_TABLE_MAIN = 254
+IFF_UP = 0x1
+MTU_MIN = 68
+MTU_MAX = 65535
+_MAC_RE = re.compile(r'^[0-9a-f]{2}(:[0-9a-f]{2}){5}$')
+
+
+# ---------------------------------------------------------------- the model
+
+class Route:
+    """A static route through a link: ``dst`` (network) and an optional ``gateway``."""
+
+    __slots__ = ('dst', 'gateway')
+
+    def __init__(self, dst, gateway=None):
+        self.dst = dst
+        self.gateway = gateway
+
+    def _key(self):
+        return (self.dst.version, str(self.dst), str(self.gateway or ''))
+
+    def __eq__(self, other):
+        return isinstance(other, Route) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __lt__(self, other):
+        return self._key() < other._key()
+
+    @property
+    def family(self):
+        return socket.AF_INET if self.dst.version == 4 else socket.AF_INET6
+
+    def text(self):
+        dst = 'default' if self.dst.prefixlen == 0 else str(self.dst)
+        return dst + (' via %s' % self.gateway if self.gateway is not None else '')
+
+    def as_dict(self):
+        return {'dst': 'default' if self.dst.prefixlen == 0 else str(self.dst),
+                'gateway': str(self.gateway) if self.gateway is not None else None}
+
+
+class End:
+    """One interface of a link as the user wants it. ``None`` lists are left unmanaged."""
+
+    __slots__ = ('netns', 'ifname', 'addresses', 'mac', 'mtu', 'routes')
+
+    def __init__(self, netns, ifname, addresses=None, mac=None, mtu=None, routes=None):
+        self.netns = netns
+        self.ifname = ifname
+        self.addresses = addresses
+        self.mac = mac
+        self.mtu = mtu
+        self.routes = routes
+
+    @property
+    def key(self):
+        return (self.netns, self.ifname)
+
+    @property
+    def label(self):
+        return describe_end(self.netns, self.ifname)
+
+
+class LinkSpec:
+    """A veth pair (``end`` and ``peer``) or a macvlan (``end`` on host link ``parent``)."""
+
+    def __init__(self, kind, end, peer=None, parent=None, mode=None, state='present', recreate=False, create_netns=False):
+        self.kind = kind
+        self.end = end
+        self.peer = peer
+        self.parent = parent
+        self.mode = mode
+        self.state = state
+        self.recreate = recreate
+        self.create_netns = create_netns
+
+    @property
+    def ends(self):
+        return (self.end, self.peer) if self.peer is not None else (self.end,)
+
+    @property
+    def label(self):
+        if self.kind == 'veth':
+            return 'veth %s <-> %s' % (self.end.label, self.peer.label)
+        return 'macvlan %s on %s (mode %s)' % (self.end.label, describe_end(None, self.parent), self.mode)
+
+
+# ---------------------------------------------------------------- parsing and validation
+
+def parse_address(value, where):
+    if not isinstance(value, str) or '/' not in value:
+        raise InvalidInput('%s: address %r needs a prefix length, for example 10.1.0.2/24 or fd00::2/64' % (where, value))
+    try:
+        return ipaddress.ip_interface(value)
+    except ValueError as exc:
+        raise InvalidInput('%s: address %r is not an IPv4 or IPv6 address with a prefix length: %s' % (where, value, exc))
+
+
+def parse_addresses(values, where):
+    if values is None:
+        return None
+    parsed = []
+    for value in values:
+        address = parse_address(value, where)
+        if address not in parsed:
+            parsed.append(address)
+    return tuple(parsed)
+
+
+def parse_mac(value, where):
+    if value is None:
+        return None
+    mac = str(value).lower()
+    if not _MAC_RE.match(mac):
+        raise InvalidInput('%s: mac %r is not six hex octets separated by colons, for example 02:00:00:00:00:01' % (where, value))
+    if int(mac[:2], 16) & 1:
+        raise InvalidInput('%s: mac %r is a multicast address; an interface needs a unicast one' % (where, value))
+    if mac == '00:00:00:00:00:00':
+        raise InvalidInput('%s: mac %r is all zeros' % (where, value))
+    return mac
+
+
+def parse_mtu(value, where):
+    if value is None:
+        return None
+    try:
+        mtu = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput('%s: mtu %r is not a whole number' % (where, value))
+    if not MTU_MIN <= mtu <= MTU_MAX:
+        raise InvalidInput('%s: mtu %d is out of range %d..%d' % (where, mtu, MTU_MIN, MTU_MAX))
+    return mtu
+
+
+def parse_route(value, where):
+    if not isinstance(value, dict) or 'dst' not in value:
+        raise InvalidInput('%s: route %r needs a dst (a network such as 10.2.0.0/16, or default)' % (where, value))
+    unknown = sorted(set(value) - {'dst', 'gateway'})
+    if unknown:
+        raise InvalidInput('%s: route %r has unknown keys %s; use dst and gateway' % (where, value, ', '.join(unknown)))
+    gateway = None
+    if value.get('gateway') not in (None, ''):
+        try:
+            gateway = ipaddress.ip_address(value['gateway'])
+        except ValueError:
+            raise InvalidInput('%s: route gateway %r is not an IPv4 or IPv6 address' % (where, value['gateway']))
+    dst = value['dst']
+    if dst == 'default':
+        dst = ipaddress.ip_network('::/0' if gateway is not None and gateway.version == 6 else '0.0.0.0/0')
+    else:
+        try:
+            dst = ipaddress.ip_network(dst, strict=True)
+        except ValueError as exc:
+            raise InvalidInput('%s: route dst %r is not a network (10.2.0.0/16) or default: %s' % (where, value['dst'], exc))
+    if gateway is not None and gateway.version != dst.version:
+        raise InvalidInput('%s: route %r mixes IPv%d and IPv%d' % (where, value, dst.version, gateway.version))
+    return Route(dst, gateway)
+
+
+def parse_routes(values, where):
+    if values is None:
+        return None
+    routes = []
+    for value in values:
+        route = parse_route(value, where)
+        if route not in routes:
+            routes.append(route)
+    return tuple(routes)
+
+
+def _netns_or_host(value, where):
+    if value in (None, ''):
+        return None
+    try:
+        return check_netns_name(value)
+    except InvalidInput as exc:
+        raise InvalidInput('%s: %s' % (where, exc))
+
+
+def _ifname(value, where, what):
+    try:
+        return check_ifname(value, what)
+    except InvalidInput as exc:
+        raise InvalidInput('%s: %s' % (where, exc))
+
+
+def _end(item, where, prefix=''):
+    name_key = 'peer' if prefix else 'name'
+    return End(
+        netns=_netns_or_host(item.get(prefix + 'netns'), where),
+        ifname=_ifname(item.get(name_key), where, 'interface name'),
+        addresses=parse_addresses(item.get(prefix + 'addresses'), where),
+        mac=parse_mac(item.get(prefix + 'mac'), where),
+        mtu=parse_mtu(item.get('mtu'), where),
+        routes=parse_routes(item.get(prefix + 'routes'), where),
+    )
+
+
+def _common(item, defaults):
+    def pick(key):
+        value = item.get(key)
+        return defaults.get(key) if value is None else value
+    state = pick('state') or 'present'
+    if state not in ('present', 'absent'):
+        raise InvalidInput('state %r is not present or absent' % state)
+    return {'state': state, 'recreate': bool(pick('recreate')), 'create_netns': bool(pick('create_netns'))}
+
+
+def veth_spec(item, where, defaults=None):
+    """A veth LinkSpec from module-style options (name, peer, netns, peer_netns, ...)."""
+    if not item.get('name'):
+        raise InvalidInput('%s: name is required' % where)
+    if not item.get('peer'):
+        raise InvalidInput('%s: peer is required for veth %r' % (where, item.get('name')))
+    spec = LinkSpec('veth', _end(item, where), peer=_end(item, where, prefix='peer_'), **_common(item, defaults or {}))
+    if spec.end.key == spec.peer.key:
+        raise InvalidInput('%s: both ends of the veth are %s' % (where, spec.end.label))
+    return spec
+
+
+def macvlan_spec(item, where, defaults=None):
+    """A macvlan LinkSpec from module-style options (name, netns, parent, mode, ...)."""
+    if not item.get('name'):
+        raise InvalidInput('%s: name is required' % where)
+    if not item.get('parent'):
+        raise InvalidInput('%s: parent (the host link the macvlan sits on) is required for macvlan %r' % (where, item.get('name')))
+    mode = item.get('mode') or 'bridge'
+    if mode not in MACVLAN_MODES:
+        raise InvalidInput('%s: mode %r is not one of %s' % (where, mode, ', '.join(MACVLAN_MODES)))
+    return LinkSpec('macvlan', _end(item, where), parent=_ifname(item['parent'], where, 'parent'), mode=mode,
+                    **_common(item, defaults or {}))
+
+
+_SPEC_BUILDERS = {'veth': veth_spec, 'macvlan': macvlan_spec}
+
+
+def specs_from_params(kind, params, item_keys):
+    """Every LinkSpec a module call asks for: its ``links`` list, or its top-level options.
+
+    ``item_keys`` are the per-link option names; they may not be mixed with ``links``.
+    """
+    defaults = {key: params.get(key) for key in ('state', 'recreate', 'create_netns')}
+    build = _SPEC_BUILDERS[kind]
+    if params.get('links') is not None:
+        mixed = sorted(key for key in item_keys if params.get(key) is not None)
+        if mixed:
+            raise InvalidInput('links cannot be combined with %s: give those inside each item of links' % ', '.join(mixed))
+        specs = []
+        for index, item in enumerate(params['links']):
+            label = 'links[%d]%s' % (index, ' (%s)' % item['name'] if isinstance(item, dict) and item.get('name') else '')
+            if not isinstance(item, dict):
+                raise InvalidInput('%s is not a dictionary' % label)
+            specs.append(build(item, label, defaults))
+    else:
+        specs = [build(params, params.get('name') or kind, defaults)]
+    check_unique_ends(specs)
+    return specs
+
+
+def check_unique_ends(specs):
+    owners = {}
+    for spec in specs:
+        for end in spec.ends:
+            if end.key in owners:
+                raise InvalidInput('%s is named twice: in %s and in %s' % (end.label, owners[end.key].label, spec.label))
+            owners[end.key] = spec
+
+
+# ---------------------------------------------------------------- reading the kernel
+
+def _kind_of(msg):
+    info = msg.get_attr('IFLA_LINKINFO')
+    return info.get_attr('IFLA_INFO_KIND') if info is not None else None
+
+
+def _macvlan_mode_of(msg):
+    info = msg.get_attr('IFLA_LINKINFO')
+    data = info.get_attr('IFLA_INFO_DATA') if info is not None else None
+    mode = data.get_attr('IFLA_MACVLAN_MODE') if data is not None else None
+    if isinstance(mode, int):
+        for name, bits in _MACVLAN_MODE_BITS.items():
+            if bits == mode:
+                return name
+    return mode
+
+
+def _address_of(msg):
+    local = msg.get_attr('IFA_LOCAL') if msg['family'] == socket.AF_INET else None
+    return ipaddress.ip_interface('%s/%d' % (local or msg.get_attr('IFA_ADDRESS'), msg['prefixlen']))
+
+
+class _Snapshot:
+    """One namespace's links, addresses and static routes, each read at most once."""
+
+    def __init__(self, rtnl):
+        self._rtnl = rtnl
+        self.links = {}
+        if rtnl is not None:
+            for msg in rtnl.get_links():
+                self.links[msg.get_attr('IFLA_IFNAME')] = msg
+        self._addresses = None
+        self._routes = None
+
+    def addresses(self, index):
+        if self._addresses is None:
+            self._addresses = {}
+            if self._rtnl is not None:
+                for msg in self._rtnl.get_addr():
+                    self._addresses.setdefault(msg['index'], set()).add(_address_of(msg))
+        return self._addresses.get(index, set())
+
+    def routes(self, index):
+        """Static routes (proto static, main table) through link ``index``."""
+        if self._routes is None:
+            self._routes = {}
+            if self._rtnl is not None:
+                for family in (socket.AF_INET, socket.AF_INET6):
+                    for msg in self._rtnl.get_routes(family=family, table=RT_TABLE_MAIN):
+                        if msg['proto'] != RTPROT_STATIC or msg.get_attr('RTA_TABLE', msg['table']) != RT_TABLE_MAIN:
+                            continue
+                        zero = '0.0.0.0' if family == socket.AF_INET else '::'
+                        dst = ipaddress.ip_network('%s/%d' % (msg.get_attr('RTA_DST') or zero, msg['dst_len']))
+                        gateway = msg.get_attr('RTA_GATEWAY')
+                        route = Route(dst, ipaddress.ip_address(gateway) if gateway else None)
+                        self._routes.setdefault(msg.get_attr('RTA_OIF'), set()).add(route)
+        return self._routes.get(index, set())
+
+
+def _is_veth_peer_of(msg, other):
+    return _kind_of(msg) == 'veth' and _kind_of(other) == 'veth' and msg.get_attr('IFLA_LINK') == other['index']
+
+
+def _is_unmanaged_link_local(address, wanted):
+    return address.version == 6 and address.ip.is_link_local and address not in wanted
+
+
+# ---------------------------------------------------------------- planning and applying
+
+class _Step:
+    __slots__ = ('lines', 'action')
+
+    def __init__(self, lines, action):
+        self.lines = lines
+        self.action = action
+
+
+class _Converger:
+    def __init__(self, specs, handles, check_mode):
+        self.specs = specs
+        self.handles = handles
+        self.check_mode = check_mode
+        self.snapshots = {}
+        self.netns_to_create = []
+        self.removals = []
+        self.creations = []
+        self.settings = []
+        self.indexes = {}
+        self.created_links = []
+        self.created_netns = []
+        self.stale = set()
+        self.created_keys = set()
+
+    # -- reading
+
+    def snapshot(self, netns):
+        if netns not in self.snapshots:
+            exists = netns is None or netns not in self.netns_to_create
+            self.snapshots[netns] = _Snapshot(self.handles.rtnl(netns) if exists else None)
+        return self.snapshots[netns]
+
+    def lookup(self, end):
+        return self.snapshot(end.netns).links.get(end.ifname)
+
+    def nsid_matches(self, msg, own_netns, other_netns):
+        """Whether ``msg``'s IFLA_LINK points into ``other_netns`` as seen from ``own_netns``."""
+        got = msg.get_attr('IFLA_LINK_NETNSID')
+        if own_netns == other_netns:
+            return got is None
+        answer = self.handles.rtnl(own_netns).get_netnsid(fd=self.handles.fd(other_netns))
+        want = answer.get('nsid') if isinstance(answer, dict) else answer
+        return got is not None and got == want
+
+    # -- identity of what exists
+
+    def veth_conflict(self, spec, here, there):
+        """None when the pair exists as wanted or not at all; else what is in the way."""
+        if here is None and there is None:
+            return None
+        end, peer = spec.end, spec.peer
+        if here is not None and _kind_of(here) != 'veth':
+            return '%s exists as a %s, not a veth' % (end.label, _kind_of(here) or 'device')
+        if here is None:
+            return '%s already exists (a %s)' % (peer.label, _kind_of(there) or 'device')
+        if (there is None or _kind_of(there) != 'veth' or here.get_attr('IFLA_LINK') != there['index']
+                or there.get_attr('IFLA_LINK') != here['index']
+                or not self.nsid_matches(here, end.netns, peer.netns)):
+            return '%s is a veth whose peer is not %s' % (end.label, peer.label)
+        return None
+
+    def macvlan_conflict(self, spec, here, parent):
+        if here is None:
+            return None
+        end = spec.end
+        kind = _kind_of(here)
+        if kind != 'macvlan':
+            return '%s exists as a %s, not a macvlan' % (end.label, kind or 'device')
+        if here.get_attr('IFLA_LINK') != parent['index'] or not self.nsid_matches(here, end.netns, None):
+            return '%s is a macvlan on another parent than %s' % (end.label, spec.parent)
+        mode = _macvlan_mode_of(here)
+        if mode != spec.mode:
+            return '%s is a macvlan in mode %s, not %s' % (end.label, mode, spec.mode)
+        return None
+
+    # -- planning
+
+    def plan(self):
+        errors = []
+        for spec in self.specs:
+            for end in spec.ends:
+                if end.netns is None or end.netns in self.netns_to_create or netns_id(end.netns) is not None:
+                    continue
+                if spec.state == 'present' and spec.create_netns:
+                    self.netns_to_create.append(end.netns)
+                elif spec.state == 'present':
+                    errors.append('netns %r (used by %s) does not exist: create it first (netns.systemd.netns) '
+                                  'or set create_netns: true' % (end.netns, spec.label))
+        if errors:
+            raise InvalidInput('; '.join(errors))
+        for spec in self.specs:
+            try:
+                if spec.state == 'absent':
+                    self.plan_absent(spec)
+                else:
+                    self.plan_present(spec)
+            except InvalidInput as exc:
+                errors.append(str(exc))
+        if errors:
+            raise InvalidInput('; '.join(errors))
+
+    def plan_absent(self, spec):
+        end = spec.end
+        if end.netns is not None and (netns_id(end.netns) is None):
+            return
+        here = self.lookup(end)
+        if here is None:
+            return
+        if _kind_of(here) != spec.kind:
+            raise InvalidInput('%s: %s exists as a %s, not a %s; not removing it'
+                               % (spec.label, end.label, _kind_of(here) or 'device', spec.kind))
+        self.plan_removal(spec, end, here)
+
+    def plan_removal(self, spec, end, msg, reason=''):
+        rtnl_netns, index = end.netns, msg['index']
+
+        def remove():
+            try:
+                self.handles.rtnl(rtnl_netns).link('del', index=index)
+            except NetlinkError as exc:
+                if exc.code != errno.ENODEV:
+                    raise
+        self.removals.append(_Step(['- %s%s' % (spec.label if end is spec.end else end.label, reason)], remove))
+
+    def plan_present(self, spec):
+        here = self.lookup(spec.end)
+        if spec.kind == 'veth':
+            there = self.lookup(spec.peer)
+            conflict = self.veth_conflict(spec, here, there)
+            in_the_way = [(spec.end, here), (spec.peer, there)]
+        else:
+            parent = self.snapshot(None).links.get(spec.parent)
+            if parent is None:
+                raise InvalidInput('%s: parent %r does not exist on the host' % (spec.label, spec.parent))
+            conflict = self.macvlan_conflict(spec, here, parent)
+            in_the_way = [(spec.end, here)]
+        if conflict is not None:
+            if not spec.recreate:
+                raise InvalidInput('%s: %s; set recreate: true to replace it' % (spec.label, conflict))
+            first = in_the_way[0][1]
+            for end, msg in in_the_way:
+                if msg is None or (msg is not first and first is not None and _is_veth_peer_of(first, msg)):
+                    continue  # deleting a veth end deletes its peer too
+                self.plan_removal(spec, end, msg, reason=' (in the way: %s)' % conflict)
+            here = None
+        if here is None:
+            self.plan_creation(spec)
+        for end in spec.ends:
+            self.plan_end(end, None if here is None else self.lookup(end))
+
+    def plan_creation(self, spec):
+        end = spec.end
+        if spec.kind == 'veth':
+            peer = spec.peer
+
+            def create():
+                request = {'ifname': peer.ifname}
+                if peer.netns != end.netns:
+                    request['net_ns_fd'] = self.handles.fd(peer.netns)
+                self.handles.rtnl(end.netns).link('add', ifname=end.ifname, kind='veth', peer=request)
+                self.created_links.append(end)
+                self.created_keys.update((end.key, peer.key))
+        else:
+            def create():
+                parent_index = self.index(None, spec.parent)
+                request = {'ifname': end.ifname, 'kind': 'macvlan', 'link': parent_index, 'macvlan_mode': spec.mode}
+                if end.netns is not None:
+                    request['net_ns_fd'] = self.handles.fd(end.netns)
+                self.handles.rtnl(None).link('add', **request)
+                self.created_links.append(end)
+                self.created_keys.add(end.key)
+        self.stale.update(e.key for e in spec.ends)
+        self.creations.append(_Step(['+ %s' % spec.label], create))
+
+    def plan_end(self, end, msg):
+        """Plan MTU, MAC, up, addresses and routes of one end (``msg`` None: a new link)."""
+        label = end.label
+        snap = self.snapshot(end.netns)
+        link_changes, lines = {}, []
+        if end.mtu is not None and (msg is None or msg.get_attr('IFLA_MTU') != end.mtu):
+            link_changes['mtu'] = end.mtu
+            lines.append('~ mtu %d%s on %s' % (end.mtu, '' if msg is None else ' (was %s)' % msg.get_attr('IFLA_MTU'), label))
+        if end.mac is not None and (msg is None or msg.get_attr('IFLA_ADDRESS') != end.mac):
+            link_changes['address'] = end.mac
+            lines.append('~ mac %s%s on %s' % (end.mac, '' if msg is None else ' (was %s)' % msg.get_attr('IFLA_ADDRESS'), label))
+        if msg is None or not msg['flags'] & IFF_UP:
+            link_changes['state'] = 'up'
+            if msg is not None:
+                lines.append('~ up %s (was down)' % label)
+        if link_changes:
+            self.settings.append(_Step(lines, self.action(end, 'link', 'set', **link_changes)))
+        index = msg['index'] if msg is not None else None
+        if end.addresses is not None:
+            have = snap.addresses(index) if index is not None else set()
+            for address in sorted(have, key=str):
+                if address not in end.addresses and not _is_unmanaged_link_local(address, end.addresses):
+                    self.settings.append(_Step(['- address %s on %s' % (address, label)],
+                                               self.action(end, 'addr', 'del', address=str(address.ip), prefixlen=address.network.prefixlen)))
+            for address in end.addresses:
+                if address not in have:
+                    self.settings.append(_Step(['+ address %s on %s' % (address, label)],
+                                               self.action(end, 'addr', 'add', address=str(address.ip), prefixlen=address.network.prefixlen)))
+        if end.routes is not None:
+            have = snap.routes(index) if index is not None else set()
+            for route in sorted(have):
+                if route not in end.routes:
+                    self.settings.append(_Step(['- route %s on %s' % (route.text(), label)], self.route_action(end, 'del', route)))
+            for route in end.routes:
+                if route not in have:
+                    self.settings.append(_Step(['+ route %s on %s' % (route.text(), label)], self.route_action(end, 'add', route)))
+
+    def action(self, end, method, command, **request):
+        def run():
+            getattr(self.handles.rtnl(end.netns), method)(command, index=self.index(end.netns, end.ifname), **request)
+        self.stale.add(end.key)
+        return run
+
+    def route_action(self, end, command, route):
+        request = {'family': route.family, 'dst_len': route.dst.prefixlen, 'proto': RTPROT_STATIC, 'table': RT_TABLE_MAIN}
+        if route.dst.prefixlen:
+            request['dst'] = str(route.dst.network_address)
+        if route.gateway is not None:
+            request['gateway'] = str(route.gateway)
+
+        def run():
+            self.handles.rtnl(end.netns).route(command, oif=self.index(end.netns, end.ifname), **request)
+        return run
+
+    def index(self, netns, ifname):
+        key = (netns, ifname)
+        if key not in self.indexes:
+            msg = None if key in self.created_keys else self.snapshot(netns).links.get(ifname)
+            if msg is None:
+                msg = self.handles.rtnl(netns).link('get', ifname=ifname)[0]
+            self.indexes[key] = msg['index']
+        return self.indexes[key]
+
+    # -- applying
+
+    @property
+    def steps(self):
+        return self.removals + self.creations + self.settings
+
+    def apply(self):
+        current = None
+        try:
+            if self.netns_to_create:
+                current = '+ netns %s' % ', '.join(self.netns_to_create)
+                self.created_netns = create_missing_netns(self.netns_to_create)
+            for step in self.steps:
+                current = step.lines[0] if step.lines else 'bringing links up'
+                step.action()
+        except (NetlinkError, OSError, NetnsError) as exc:
+            rolled_back = self.roll_back()
+            raise NetnsError('%s failed: %s%s' % (current, exc, rolled_back))
+
+    def roll_back(self):
+        undone = []
+        for end in reversed(self.created_links):
+            try:
+                rtnl = self.handles.rtnl(end.netns)
+                rtnl.link('del', index=rtnl.link('get', ifname=end.ifname)[0]['index'])
+                undone.append(end.label)
+            except (NetlinkError, OSError, NetnsError):
+                pass
+        for name in self.created_netns:
+            self.handles.forget(name)
+        if self.created_netns:
+            remove_netns(self.created_netns)
+            undone.extend('netns %s' % name for name in self.created_netns)
+        return '; rolled back what this run created: %s' % ', '.join(undone) if undone else ''
+
+    # -- results
+
+    def diff_lines(self):
+        lines = ['+ netns %s' % name for name in self.netns_to_create]
+        for step in self.steps:
+            lines.extend(step.lines)
+        return lines
+
+    def describe(self, spec):
+        info = {'kind': spec.kind, 'name': spec.end.ifname, 'netns': spec.end.netns, 'state': spec.state}
+        if spec.kind == 'veth':
+            info.update(peer=spec.peer.ifname, peer_netns=spec.peer.netns)
+        else:
+            info.update(parent=spec.parent, mode=spec.mode)
+        info['interfaces'] = [] if spec.state == 'absent' else [self.describe_end(end) for end in spec.ends]
+        return info
+
+    def describe_end(self, end):
+        msg = None
+        if not self.check_mode:
+            if end.key in self.stale:
+                msg = self.handles.rtnl(end.netns).link('get', ifname=end.ifname)[0]
+            else:
+                msg = self.lookup(end)
+        if msg is None:
+            return {'netns': end.netns, 'name': end.ifname, 'index': None, 'mac': end.mac, 'mtu': end.mtu, 'up': True,
+                    'addresses': [str(a) for a in end.addresses or ()]}
+        if end.addresses is not None:
+            addresses = [str(a) for a in end.addresses]
+        else:
+            addresses = sorted(str(a) for a in self.snapshot(end.netns).addresses(msg['index']))
+        return {'netns': end.netns, 'name': end.ifname, 'index': msg['index'], 'mac': msg.get_attr('IFLA_ADDRESS'),
+                'mtu': msg.get_attr('IFLA_MTU'), 'up': bool(msg['flags'] & IFF_UP), 'addresses': addresses}
+
+
+def converge_links(specs, check_mode):
+    """Converge ``specs`` (a list of LinkSpec); return changed, diff_lines and links."""
+    check_unique_ends(specs)
+    with NamespaceHandles() as handles:
+        converger = _Converger(specs, handles, check_mode)
+        converger.plan()
+        lines = converger.diff_lines()
+        if lines and not check_mode:
+            converger.apply()
+        return {'changed': bool(lines), 'diff_lines': lines, 'links': [converger.describe(spec) for spec in specs]}

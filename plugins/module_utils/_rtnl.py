@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, netns.systemd developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Netlink sockets in many namespaces without a fork per namespace.
+
+pyroute2's ``IPRoute(netns=...)`` forks a helper per socket and creates the namespace
+if it is missing. Instead the thread enters the namespace with setns, opens a plain
+``IPRoute()`` (a netlink socket stays bound to the namespace it was opened in) and
+comes back. Works with pyroute2 0.7.x and 0.9.x. Private to the collection: not an API.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import traceback
+
+from ansible_collections.netns.systemd.plugins.module_utils._names import NetnsError
+from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id, netns_path, open_own_netns, setns_net
+
+try:
+    from pyroute2 import IPRoute
+    from pyroute2.netlink.exceptions import NetlinkError
+except ImportError:
+    HAS_PYROUTE2 = False
+    PYROUTE2_IMPORT_ERROR = traceback.format_exc()
+
+    class NetlinkError(Exception):
+        """Stand-in so that except clauses work when pyroute2 is missing."""
+
+        code = None
+else:
+    HAS_PYROUTE2 = True
+    PYROUTE2_IMPORT_ERROR = None
+
+
+def pyroute2_version():
+    # Debian's 0.7.2 reports pyroute2.__version__ as 'unknown': ask the package metadata.
+    try:
+        from importlib.metadata import version
+        return version('pyroute2')
+    except Exception:
+        return None
+
+
+class NamespaceHandles:
+    """Namespace fds and netlink sockets, opened once per namespace and closed together.
+
+    ``None`` stands for the namespace the module runs in (the host).
+    """
+
+    def __init__(self):
+        self._own = open_own_netns()
+        self._fds = {None: self._own}
+        self._sockets = {}
+
+    def fd(self, netns):
+        if netns not in self._fds:
+            if netns_id(netns) is None:
+                raise NetnsError('netns %r does not exist' % netns)
+            self._fds[netns] = os.open(netns_path(netns), os.O_RDONLY | getattr(os, 'O_CLOEXEC', 0))
+        return self._fds[netns]
+
+    def rtnl(self, netns):
+        """The IPRoute socket bound to ``netns``."""
+        if netns not in self._sockets:
+            if netns is None:
+                self._sockets[None] = IPRoute()
+            else:
+                setns_net(self.fd(netns))
+                try:
+                    self._sockets[netns] = IPRoute()
+                finally:
+                    setns_net(self._own)
+        return self._sockets[netns]
+
+    def forget(self, netns):
+        """Drop the handles of a namespace that is being removed."""
+        sock = self._sockets.pop(netns, None)
+        if sock is not None:
+            sock.close()
+        if netns is not None and netns in self._fds:
+            os.close(self._fds.pop(netns))
+
+    def close(self):
+        for sock in self._sockets.values():
+            sock.close()
+        self._sockets = {}
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

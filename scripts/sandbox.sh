@@ -1,0 +1,12 @@
+#!/bin/sh
+# Run a command in a private network and mount namespace, with private /run/netns,
+# /etc/netns and /sys, so nothing it does reaches the machine's own network.
+set -eu
+[ "$#" -gt 0 ] || { echo "usage: $0 COMMAND [ARG...]" >&2; exit 2; }
+mkdir -p /run/netns /etc/netns
+exec unshare --net --mount --propagation private -- sh -c '
+  mount -t tmpfs -o mode=0755 tmpfs /run/netns &&
+  mount -t tmpfs -o mode=0755 tmpfs /etc/netns &&
+  mount -t sysfs sysfs /sys &&
+  ip link set lo up &&
+  exec "$@"' sandbox "$@"
