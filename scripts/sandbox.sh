@@ -4,6 +4,9 @@
 set -eu
 [ "$#" -gt 0 ] || { echo "usage: $0 COMMAND [ARG...]" >&2; exit 2; }
 mkdir -p /run/netns /etc/netns
+# Tests compare this with their own namespace to refuse running outside a sandbox.
+NETNS_SANDBOX_OUTER=$(stat -L -c %i /proc/self/ns/net)
+export NETNS_SANDBOX_OUTER
 exec unshare --net --mount --propagation private -- sh -c '
   mount -t tmpfs -o mode=0755 tmpfs /run/netns &&
   mount -t tmpfs -o mode=0755 tmpfs /etc/netns &&

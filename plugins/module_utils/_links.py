@@ -484,9 +484,9 @@ class _Converger:
         if _kind_of(here) != spec.kind:
             raise InvalidInput('%s: %s exists as a %s, not a %s; not removing it'
                                % (spec.label, end.label, _kind_of(here) or 'device', spec.kind))
-        self.plan_removal(spec, end, here)
+        self.plan_removal(spec.label, end, here)
 
-    def plan_removal(self, spec, end, msg, reason=''):
+    def plan_removal(self, what, end, msg):
         rtnl_netns, index = end.netns, msg['index']
 
         def remove():
@@ -495,7 +495,7 @@ class _Converger:
             except NetlinkError as exc:
                 if exc.code != errno.ENODEV:
                     raise
-        self.removals.append(_Step(['- %s%s' % (spec.label if end is spec.end else end.label, reason)], remove))
+        self.removals.append(_Step(['- %s' % what], remove))
 
     def plan_present(self, spec):
         here = self.lookup(spec.end)
@@ -516,7 +516,7 @@ class _Converger:
             for end, msg in in_the_way:
                 if msg is None or (msg is not first and first is not None and _is_veth_peer_of(first, msg)):
                     continue  # deleting a veth end deletes its peer too
-                self.plan_removal(spec, end, msg, reason=' (in the way: %s)' % conflict)
+                self.plan_removal('%s (in the way: %s)' % (end.label, conflict), end, msg)
             here = None
         if here is None:
             self.plan_creation(spec)
@@ -565,10 +565,12 @@ class _Converger:
         if link_changes:
             self.settings.append(_Step(lines, self.action(end, 'link', 'set', **link_changes)))
         index = msg['index'] if msg is not None else None
+        addresses_removed = False
         if end.addresses is not None:
             have = snap.addresses(index) if index is not None else set()
             for address in sorted(have, key=str):
                 if address not in end.addresses and not _is_unmanaged_link_local(address, end.addresses):
+                    addresses_removed = True
                     self.settings.append(_Step(['- address %s on %s' % (address, label)],
                                                self.action(end, 'addr', 'del', address=str(address.ip), prefixlen=address.network.prefixlen)))
             for address in end.addresses:
@@ -582,11 +584,19 @@ class _Converger:
                     self.settings.append(_Step(['- route %s on %s' % (route.text(), label)], self.route_action(end, 'del', route)))
             for route in end.routes:
                 if route not in have:
-                    self.settings.append(_Step(['+ route %s on %s' % (route.text(), label)], self.route_action(end, 'add', route)))
+                    self.settings.append(_Step(['+ route %s on %s' % (route.text(), label)], self.route_action(end, 'replace', route)))
+                elif addresses_removed:
+                    # Removing an address flushes the routes through it: put them back, silently.
+                    self.settings.append(_Step([], self.route_action(end, 'replace', route)))
 
     def action(self, end, method, command, **request):
         def run():
-            getattr(self.handles.rtnl(end.netns), method)(command, index=self.index(end.netns, end.ifname), **request)
+            try:
+                getattr(self.handles.rtnl(end.netns), method)(command, index=self.index(end.netns, end.ifname), **request)
+            except NetlinkError as exc:
+                # Removing a primary address takes its secondaries with it.
+                if not (command == 'del' and exc.code == errno.EADDRNOTAVAIL):
+                    raise
         self.stale.add(end.key)
         return run
 
@@ -598,7 +608,12 @@ class _Converger:
             request['gateway'] = str(route.gateway)
 
         def run():
-            self.handles.rtnl(end.netns).route(command, oif=self.index(end.netns, end.ifname), **request)
+            try:
+                self.handles.rtnl(end.netns).route(command, oif=self.index(end.netns, end.ifname), **request)
+            except NetlinkError as exc:
+                # Removing an address flushes the routes through it.
+                if not (command == 'del' and exc.code == errno.ESRCH):
+                    raise
         return run
 
     def index(self, netns, ifname):

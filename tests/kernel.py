@@ -1,0 +1,91 @@
+"""Reading the kernel for the tests through iproute2, independently of the code under test."""
+
+import json
+import os
+import subprocess
+
+
+def in_sandbox():
+    """Whether this runs in a network namespace that scripts/sandbox.sh made."""
+    outer = os.environ.get('NETNS_SANDBOX_OUTER')
+    return bool(outer) and str(os.stat('/proc/self/ns/net').st_ino) != outer
+
+
+def ip(netns, *args, check=True):
+    cmd = ['ip'] + (['-n', netns] if netns else []) + list(args)
+    return subprocess.run(cmd, check=check, capture_output=True, text=True)
+
+
+def ip_json(netns, *args):
+    return json.loads(ip(netns, '-j', *args).stdout or '[]')
+
+
+def netns_names():
+    return sorted(os.listdir('/run/netns'))
+
+
+def link(netns, name):
+    """The link ``name`` in ``netns`` as ``ip -j -d link`` shows it, or None."""
+    result = ip(netns, '-j', '-d', 'link', 'show', 'dev', name, check=False)
+    return json.loads(result.stdout)[0] if result.returncode == 0 else None
+
+
+def addresses(netns, name, keep_link_local=False):
+    found = set()
+    for entry in ip_json(netns, 'addr', 'show', 'dev', name):
+        for a in entry.get('addr_info', []):
+            if keep_link_local or not (a['family'] == 'inet6' and a['local'].startswith('fe80:')):
+                found.add('%s/%s' % (a['local'], a['prefixlen']))
+    return found
+
+
+def static_routes(netns, name):
+    found = set()
+    for family in ('-4', '-6'):
+        for r in ip_json(netns, family, 'route', 'show', 'dev', name, 'proto', 'static'):
+            found.add((r['dst'], r.get('gateway')))
+    return found
+
+
+def _steady_flags(flags):
+    # Carrier bits follow the other end asynchronously; the rest is what a module sets.
+    return sorted(f for f in flags if f not in ('LOWER_UP', 'NO-CARRIER', 'M-DOWN'))
+
+
+def _not_link_local(prefix):
+    return not prefix.startswith(('fe80', 'ff00'))
+
+
+def state():
+    """Everything a test could change, in a form that does not move by itself: names in
+    /run/netns, and each namespace's links, addresses and routes (host included).
+    IPv6 link-local addresses and routes are left out: the kernel adds them on its own time."""
+    snapshot = {'names': netns_names()}
+    for netns in [None] + snapshot['names']:
+        links = [(e['ifname'], e.get('linkinfo', {}).get('info_kind'), e.get('linkinfo', {}).get('info_data'),
+                  e['mtu'], e.get('address'), _steady_flags(e['flags']), e.get('link_netnsid'), e.get('link_index'))
+                 for e in ip_json(netns, '-d', 'link', 'show')]
+        addrs = sorted((e['ifname'], a['local'], a['prefixlen'])
+                       for e in ip_json(netns, 'addr', 'show') for a in e.get('addr_info', []) if _not_link_local(a['local']))
+        routes = sorted(json.dumps(r, sort_keys=True) for family in ('-4', '-6')
+                        for r in ip_json(netns, family, 'route', 'show', 'table', 'all') if _not_link_local(r['dst']))
+        snapshot[netns or '(host)'] = {'links': links, 'addresses': addrs, 'routes': routes}
+    return snapshot
+
+
+def netns_mounts(name):
+    """How many mounts /run/netns/NAME has in this mount namespace."""
+    path = '/run/netns/' + name
+    with open('/proc/self/mountinfo') as f:
+        return sum(1 for line in f if line.split()[4] == path)
+
+
+def wipe():
+    for name in netns_names():
+        ip(None, 'netns', 'delete', name, check=False)
+        path = os.path.join('/run/netns', name)
+        if os.path.lexists(path):
+            os.unlink(path)
+    for entry in ip_json(None, 'link', 'show'):
+        if entry['ifname'] != 'lo':
+            ip(None, 'link', 'delete', entry['ifname'], check=False)
