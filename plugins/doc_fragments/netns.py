@@ -34,6 +34,10 @@ notes:
     LINK = r'''
 requirements:
   - pyroute2 >= 0.7.2 on the managed host (Debian and Ubuntu C(python3-pyroute2), or C(pip install pyroute2))
+notes:
+  - In check mode a namespace that does not exist yet is taken to be made by an earlier task, such as
+    M(netns.systemd.netns) in the same play, which made nothing in check mode. The module warns and plans
+    against an empty namespace. Outside check mode a missing namespace is an error unless O(create_netns=true).
 options:
   netns:
     description:

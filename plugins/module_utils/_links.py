@@ -388,6 +388,8 @@ class _Converger:
         self.check_mode = check_mode
         self.snapshots = {}
         self.netns_to_create = []
+        self.netns_assumed = []
+        self.warnings = []
         self.removals = []
         self.creations = []
         self.settings = []
@@ -401,7 +403,7 @@ class _Converger:
 
     def snapshot(self, netns):
         if netns not in self.snapshots:
-            exists = netns is None or netns not in self.netns_to_create
+            exists = netns is None or netns not in self.netns_to_create + self.netns_assumed
             self.snapshots[netns] = _Snapshot(self.handles.rtnl(netns) if exists else None)
         return self.snapshots[netns]
 
@@ -454,10 +456,14 @@ class _Converger:
         errors = []
         for spec in self.specs:
             for end in spec.ends:
-                if end.netns is None or end.netns in self.netns_to_create or netns_id(end.netns) is not None:
+                if end.netns is None or end.netns in self.netns_to_create + self.netns_assumed or netns_id(end.netns) is not None:
                     continue
                 if spec.state == 'present' and spec.create_netns:
                     self.netns_to_create.append(end.netns)
+                elif spec.state == 'present' and self.check_mode:
+                    # In check mode an earlier task (netns.systemd.netns) that would have made it made nothing.
+                    self.netns_assumed.append(end.netns)
+                    self.warnings.append('netns %r does not exist; check mode assumes an earlier task creates it' % end.netns)
                 elif spec.state == 'present':
                     errors.append('netns %r (used by %s) does not exist: create it first (netns.systemd.netns) '
                                   'or set create_netns: true' % (end.netns, spec.label))
@@ -704,4 +710,5 @@ def converge_links(specs, check_mode):
         lines = converger.diff_lines()
         if lines and not check_mode:
             converger.apply()
-        return {'changed': bool(lines), 'diff_lines': lines, 'links': [converger.describe(spec) for spec in specs]}
+        return {'changed': bool(lines), 'diff_lines': lines, 'links': [converger.describe(spec) for spec in specs],
+                'warnings': converger.warnings}

@@ -70,6 +70,8 @@ def new_module(argument_spec, **kwargs):
 def finish(module, result):
     """exit_json with the change lines as ``changes`` and, in diff mode, as the diff."""
     lines = result.pop('diff_lines')
+    for warning in result.pop('warnings', ()):
+        module.warn(warning)
     result['changes'] = lines
     if module._diff:
         result['diff'] = {'prepared': '\n'.join(lines)} if lines else {}

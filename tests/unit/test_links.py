@@ -1,6 +1,7 @@
 """veth and macvlan links through the core, read back with iproute2."""
 
 import subprocess
+import sys
 import time
 
 import pytest
@@ -200,6 +201,15 @@ def test_missing_namespace_is_an_error_without_create_netns(blue_red):
     assert kernel.state() == before
 
 
+def test_check_mode_assumes_a_missing_namespace_is_made_by_an_earlier_task():
+    result = veth(check_mode=True, **LAB)
+    assert result['changed'] is True
+    assert result['diff_lines'][0] == '+ veth blue:veth-b <-> red:veth-r'
+    assert result['warnings'] == ["netns 'blue' does not exist; check mode assumes an earlier task creates it",
+                                  "netns 'red' does not exist; check mode assumes an earlier task creates it"]
+    assert kernel.netns_names() == []
+
+
 def test_same_interface_named_twice_is_refused(blue_red):
     with pytest.raises(InvalidInput, match='blue:veth-b is named twice'):
         veth(links=[LAB, dict(LAB, peer='other')])
@@ -281,3 +291,32 @@ def test_macvlan_on_another_parent_is_a_conflict(blue_red):
 def test_links_cannot_be_mixed_with_top_level_link_options():
     with pytest.raises(InvalidInput, match='links cannot be combined with name'):
         veth(links=[LAB], name='x')
+
+
+_CONVERGE_MANY = '''
+import sys
+sys.path[:0] = [%r]
+from ansible_collections.netns.systemd.plugins.module_utils._links import converge_links, veth_spec
+specs = [veth_spec(dict(name='vh%%d' %% i, peer='vn%%d' %% i, peer_netns='k%%d' %% i, addresses=['10.60.%%d.1/24' %% i],
+                        peer_addresses=['10.60.%%d.2/24' %% i]), 'item', {'create_netns': True}) for i in range(200)]
+converge_links(specs, check_mode=False)
+'''
+
+
+def test_link_run_killed_half_way_then_rerun_converges(collections_dir):
+    victim = subprocess.Popen([sys.executable, '-c', _CONVERGE_MANY % collections_dir])
+    deadline = time.monotonic() + 30
+    while len(kernel.ip_json(None, 'link', 'show')) < 30 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    victim.kill()
+    victim.wait()
+    made = len(kernel.ip_json(None, 'link', 'show')) - 1
+    assert 0 < made < 200, 'the kill should land half-way (made %d links)' % made
+    links = [dict(name='vh%d' % i, peer='vn%d' % i, peer_netns='k%d' % i, addresses=['10.60.%d.1/24' % i],
+                  peer_addresses=['10.60.%d.2/24' % i]) for i in range(200)]
+    assert veth(links=links, create_netns=True)['changed'] is True
+    for i in (0, made // 2, made, 199):
+        assert kernel.addresses(None, 'vh%d' % i) == {'10.60.%d.1/24' % i}
+        assert kernel.addresses('k%d' % i, 'vn%d' % i) == {'10.60.%d.2/24' % i}
+        assert 'UP' in kernel.link('k%d' % i, 'vn%d' % i)['flags']
+    assert veth(links=links, create_netns=True)['changed'] is False

@@ -118,8 +118,8 @@ _CREATE_MANY = textwrap.dedent('''
 ''')
 
 
-def test_processes_racing_to_create_the_same_namespaces_make_each_once():
-    code = _CREATE_MANY % (sys.path[:2],)
+def test_processes_racing_to_create_the_same_namespaces_make_each_once(collections_dir):
+    code = _CREATE_MANY % ([collections_dir],)
     names = ['race%d' % i for i in range(20)]
     racers = [subprocess.Popen([sys.executable, '-c', code] + names, stdout=subprocess.PIPE, text=True) for _ in range(4)]
     racers.append(subprocess.Popen(['ip', '-batch', '-'], stdin=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
@@ -132,8 +132,8 @@ def test_processes_racing_to_create_the_same_namespaces_make_each_once():
         assert netns_id(name) is not None
 
 
-def test_run_killed_half_way_then_rerun_converges():
-    code = _CREATE_MANY % (sys.path[:2],)
+def test_run_killed_half_way_then_rerun_converges(collections_dir):
+    code = _CREATE_MANY % ([collections_dir],)
     names = ['k%03d' % i for i in range(300)]
     victim = subprocess.Popen([sys.executable, '-c', code] + names, stdout=subprocess.PIPE)
     deadline = time.monotonic() + 20
