@@ -11,7 +11,7 @@ import kernel
 
 pytest.importorskip('ansible', reason='needs ansible-core')
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def playbook(collections_dir, *args):
@@ -21,7 +21,7 @@ def playbook(collections_dir, *args):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_dir, ANSIBLE_NOCOLOR='1',
                ANSIBLE_RETRY_FILES_ENABLED='0', ANSIBLE_LOCAL_TEMP=os.path.join(collections_dir, 'tmp'))
     ansible_playbook = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
-    proc = subprocess.run([ansible_playbook, '-i', inventory, os.path.join(HERE, 'lab.yml')] + list(args),
+    proc = subprocess.run([ansible_playbook, '-i', inventory, os.path.join(ROOT, 'examples', 'lab.yml')] + list(args),
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     recap = re.search(r'localhost\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)', proc.stdout)
