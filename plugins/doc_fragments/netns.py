@@ -22,12 +22,13 @@ attributes:
     support: full
     description: The diff lists each change in words, such as C(+ address 10.1.0.2/24 on blue:veth-b).
   platform:
-    platforms: posix
+    support: full
+    platforms: linux
     description: Linux only.
 notes:
   - Namespaces are the ones C(ip netns) knows, bind mounts in C(/run/netns). Creation and removal take
     the same C(flock) on C(/run/netns) as iproute2, so this module and C(ip netns add) never race.
-  - No process is forked per namespace: the module enters each namespace with C(setns) to open its netlink socket.
+  - No process is forked per namespace. The module enters each namespace with C(setns) to open its netlink socket.
 '''
 
     # Options shared by the link modules (netns_veth, netns_macvlan).

@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+__all__ = ['HAS_PYROUTE2', 'PYROUTE2_IMPORT_ERROR', 'NamespaceHandles', 'NetlinkError', 'pyroute2_version']
+
 import os
 import traceback
 

@@ -18,7 +18,7 @@ description:
   - A new namespace comes with its loopback interface up.
   - A name file in C(/run/netns) that is not a namespace (left by a process killed half-way) is repaired.
 author:
-  - netns.systemd developers
+  - netns.systemd developers (@netns-systemd)
 extends_documentation_fragment:
   - netns.systemd.netns
 options:

@@ -19,7 +19,7 @@ description:
   - O(links) handles a whole list of pairs in one call. Every item is validated, and every namespace
     and existing interface is checked, before the first change is made.
 author:
-  - netns.systemd developers
+  - netns.systemd developers (@netns-systemd)
 extends_documentation_fragment:
   - netns.systemd.netns
   - netns.systemd.netns.link

@@ -29,7 +29,7 @@ LAB = dict(name='veth-b', netns='blue', addresses=['10.1.0.2/24'], peer='veth-r'
 
 def ping(netns, address):
     return subprocess.run(['ip', 'netns', 'exec', netns, 'ping', '-c', '1', '-W', '2', address],
-                          capture_output=True).returncode == 0
+                          capture_output=True, check=False).returncode == 0
 
 
 @pytest.fixture
@@ -87,7 +87,8 @@ def test_changes_to_address_mtu_mac_and_routes_are_converged_and_described(blue_
     veth(routes=[{'dst': '10.9.0.0/16', 'gateway': '10.1.0.3'}], **LAB)
     kernel.ip('blue', 'addr', 'add', '10.1.0.99/24', 'dev', 'veth-b')
     kernel.ip('red', 'link', 'set', 'veth-r', 'down')
-    changed = dict(LAB, addresses=['10.1.0.5/24'], mtu=1300, mac='02:00:00:00:00:0b',
+    changed = dict(LAB)
+    changed.update(addresses=['10.1.0.5/24'], mtu=1300, mac='02:00:00:00:00:0b',
                    routes=[{'dst': '10.8.0.0/16', 'gateway': '10.1.0.3'}])
     result = veth(**changed)
     old_mac = result['diff_lines'][1].split('was ')[1].rstrip(')').split(')')[0]

@@ -19,7 +19,7 @@ def run_module(collections_dir, name, args, check_mode=False, diff=False, extra_
         json.dump({'ANSIBLE_MODULE_ARGS': args}, f)
     env = dict(os.environ, PYTHONPATH=collections_dir, **(extra_env or {}))
     proc = subprocess.run([python or sys.executable, '-m', 'ansible_collections.netns.systemd.plugins.modules.' + name, path],
-                          capture_output=True, text=True, env=env)
+                          capture_output=True, text=True, env=env, check=False)
     assert proc.stdout, proc.stderr
     return json.loads(proc.stdout)
 
@@ -123,7 +123,7 @@ def test_missing_pyroute2_gives_the_install_hint(collections_dir):
     with open(path, 'w') as f:
         json.dump({'ANSIBLE_MODULE_ARGS': {'name': 'a', 'peer': 'b'}}, f)
     proc = subprocess.run([sys.executable, '-c', _WITHOUT_PYROUTE2, 'ansible_collections.netns.systemd.plugins.modules.netns_veth', path],
-                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=collections_dir))
+                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=collections_dir), check=False)
     result = json.loads(proc.stdout)
     assert result['failed'] is True
     assert 'Failed to import the required Python library (pyroute2)' in result['msg']

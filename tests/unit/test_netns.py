@@ -121,7 +121,7 @@ _CREATE_MANY = textwrap.dedent('''
 def test_processes_racing_to_create_the_same_namespaces_make_each_once(collections_dir):
     code = _CREATE_MANY % ([collections_dir],)
     names = ['race%d' % i for i in range(20)]
-    racers = [subprocess.Popen([sys.executable, '-c', code] + names, stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    racers = [subprocess.Popen([sys.executable, '-c', code] + names, stdout=subprocess.PIPE, text=True) for _racer in range(4)]
     racers.append(subprocess.Popen(['ip', '-batch', '-'], stdin=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
     racers[-1].communicate(''.join('netns add %s\n' % n for n in names))
     outputs = [r.communicate()[0] for r in racers[:-1]]
