@@ -52,6 +52,11 @@ def _steady_flags(flags):
     return sorted(f for f in flags if f not in ('LOWER_UP', 'NO-CARRIER', 'M-DOWN'))
 
 
+def _steady_info(linkinfo):
+    # A bridge's info has running timers; what the modules set (macvlan mode) stays.
+    return None if linkinfo.get('info_kind') == 'bridge' else linkinfo.get('info_data')
+
+
 def _not_link_local(prefix):
     return not prefix.startswith(('fe80', 'ff00'))
 
@@ -62,7 +67,7 @@ def state():
     IPv6 link-local addresses and routes are left out: the kernel adds them on its own time."""
     snapshot = {'names': netns_names()}
     for netns in [None] + snapshot['names']:
-        links = [(e['ifname'], e.get('linkinfo', {}).get('info_kind'), e.get('linkinfo', {}).get('info_data'),
+        links = [(e['ifname'], e.get('linkinfo', {}).get('info_kind'), _steady_info(e.get('linkinfo', {})),
                   e['mtu'], e.get('address'), _steady_flags(e['flags']), e.get('link_netnsid'), e.get('link_index'))
                  for e in ip_json(netns, '-d', 'link', 'show')]
         addrs = sorted((e['ifname'], a['local'], a['prefixlen'])

@@ -1,0 +1,293 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, netns.systemd developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: netns_chain
+short_description: Make network namespaces, their links and DNS come back at boot through systemd units
+version_added: 0.1.0
+description:
+  - Installs the systemd unit chain for every namespace of a host in one call.
+    C(netns_name@NAME.service) creates the namespace (or adopts one that exists) and brings C(lo) up.
+    C(netns-TYPE@NAME.service) adds the links of one type (C(veth), C(macvlan), or a custom type),
+    bound to and ordered after the creator, and after the creator of the peer namespace of a
+    namespace-to-namespace veth. Both are ordered before C(network-pre.target).
+  - The templates are static. Each link unit gets a drop-in of plain C(ip) lines rendered from the
+    same model the M(netns.systemd.netns_veth) and M(netns.systemd.netns_macvlan) modules converge,
+    so C(systemctl cat netns-veth@blue) shows what happens at boot.
+  - Writes C(/etc/netns/NAME/resolv.conf) by truncating and rewriting the same file, so services
+    joined to the namespace (which see it as C(/etc/resolv.conf)) get the change without a restart.
+  - Reloads systemd once when a unit file changed, then enables and starts the units, and converges
+    the live links (addresses, MTU, MAC, routes) the way the link modules do.
+  - C(state=absent) stops and disables the units (their stop commands remove the links and the name),
+    removes the drop-ins, C(/etc/netns/NAME) and the name if it is still there.
+  - The whole list is validated before anything changes, duplicate namespaces or interfaces, interface
+    names over 15 bytes (including the defaults), missing macvlan parents, peers in namespaces that are
+    not in the list.
+author:
+  - netns.systemd developers (@netns-systemd)
+extends_documentation_fragment:
+  - netns.systemd.netns
+requirements:
+  - systemd as the init system of the managed host
+  - pyroute2 >= 0.7.2 on the managed host, to converge live links
+options:
+  namespaces:
+    description: Every namespace of the host this module manages.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description:
+          - The namespace name. Used raw as the unit instance, so letters, digits and C(_ . : -) only
+            (not C(-) first).
+        type: str
+        required: true
+      state:
+        description: C(present) installs and starts the chain; C(absent) removes it.
+        type: str
+        choices: [present, absent]
+        default: present
+      enabled:
+        description: Start the namespace and its links at boot.
+        type: bool
+        default: true
+      dns:
+        description:
+          - The resolver of the namespace, written to C(/etc/netns/NAME/resolv.conf).
+          - Without it the file has no nameserver, so lookups inside the namespace fail rather than
+            leak to the host's resolver.
+        type: dict
+        suboptions:
+          nameservers:
+            description: Nameserver addresses, IPv4 or IPv6.
+            type: list
+            elements: str
+          search:
+            description: Search domains.
+            type: list
+            elements: str
+          options:
+            description: Resolver options, such as C(edns0) or C(timeout:2).
+            type: list
+            elements: str
+          content:
+            description: The whole file, instead of O(namespaces[].dns.nameservers), O(namespaces[].dns.search) and O(namespaces[].dns.options).
+            type: str
+      links:
+        description: The links of the namespace.
+        type: list
+        elements: dict
+        suboptions:
+          type:
+            description:
+              - C(veth), C(macvlan), or the name of a custom type (lowercase letters, digits, C(_)),
+                whose unit C(netns-TYPE@NAME.service) runs the commands given in the four phase options.
+            type: str
+            default: veth
+          name:
+            description:
+              - The interface inside the namespace. Defaults to C(ve-NAME1) for a veth and
+                C(mv-NAME) for a macvlan.
+            type: str
+          peer:
+            description: For a veth, the other end. Defaults to C(ve-NAME0).
+            type: str
+          peer_netns:
+            description: For a veth, the namespace of the other end, which must be in O(namespaces). Omit it for the host.
+            type: str
+          parent:
+            description: For a macvlan, the host link it sits on (required).
+            type: str
+          mode:
+            description: For a macvlan, the mode. Defaults to C(bridge).
+            type: str
+            choices: [private, vepa, bridge, passthru, source]
+          addresses:
+            description: Addresses of O(namespaces[].links[].name), as in M(netns.systemd.netns_veth).
+            type: list
+            elements: str
+          peer_addresses:
+            description: Addresses of the veth peer.
+            type: list
+            elements: str
+          mac:
+            description: MAC address of O(namespaces[].links[].name).
+            type: str
+          peer_mac:
+            description: MAC address of the veth peer.
+            type: str
+          mtu:
+            description: MTU (both ends of a veth).
+            type: int
+          routes:
+            description: Static routes through O(namespaces[].links[].name).
+            type: list
+            elements: dict
+            suboptions:
+              dst:
+                description: Destination network or C(default).
+                type: str
+                required: true
+              gateway:
+                description: Next hop.
+                type: str
+          peer_routes:
+            description: Static routes through the veth peer.
+            type: list
+            elements: dict
+            suboptions:
+              dst:
+                description: Destination network or C(default).
+                type: str
+                required: true
+              gateway:
+                description: Next hop.
+                type: str
+          up_outside:
+            description: Custom type, a shell command run on the host when the unit starts (first). C($1) is the namespace name.
+            type: str
+          up_inside:
+            description: Custom type, a shell command run inside the namespace when the unit starts (second).
+            type: str
+          down_inside:
+            description: Custom type, a shell command run inside the namespace when the unit stops (first).
+            type: str
+          down_outside:
+            description: Custom type, a shell command run on the host when the unit stops (last).
+            type: str
+  start:
+    description: Start units that are not running (namespaces and links come up now, not only at the next boot).
+    type: bool
+    default: true
+  converge:
+    description:
+      - After starting the units, converge the live veth and macvlan links exactly (remove addresses and
+        static routes that are not listed, fix MTU and MAC), as the link modules do. Needs O(start=true).
+    type: bool
+    default: true
+seealso:
+  - module: netns.systemd.netns_veth
+  - module: netns.systemd.netns_unit
+  - role: netns.systemd.netns
+'''
+
+EXAMPLES = r'''
+- name: A VPN namespace with a veth to the host, DNS, and the two-namespace lab, all at boot
+  netns.systemd.netns_chain:
+    namespaces:
+      - name: vpn
+        links:
+          - type: veth
+            addresses: [10.20.0.2/30]
+            peer_addresses: [10.20.0.1/30]
+            routes: [{dst: default, gateway: 10.20.0.1}]
+        dns:
+          nameservers: [10.20.0.1]
+      - name: blue
+        links:
+          - {name: veth-b, addresses: [10.1.0.2/24], peer: veth-r, peer_netns: red, peer_addresses: [10.1.0.3/24]}
+      - name: red
+
+- name: A custom link type with the four phases
+  netns.systemd.netns_chain:
+    namespaces:
+      - name: lab
+        links:
+          - type: dummyish
+            up_outside: ip link add tmp-$1 type veth peer name in0 netns $1
+            up_inside: ip link set in0 up
+            down_outside: ip link del tmp-$1
+'''
+
+RETURN = r'''
+units:
+  description: The units of each namespace, the creator first.
+  returned: always
+  type: dict
+  sample: {blue: [netns_name@blue.service, netns-veth@blue.service]}
+changes:
+  description: What changed (in check mode, what would change), one line each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["~ /etc/systemd/system/netns_name@.service", "+ enable netns_name@blue.service", "+ start netns_name@blue.service"]
+'''
+
+from ansible_collections.netns.systemd.plugins.module_utils._chain import (
+    apply_chain,
+    parse_entries,
+    parse_unit_state,
+    plan_chain,
+    units_of,
+)
+from ansible_collections.netns.systemd.plugins.module_utils._links import converge_links
+from ansible_collections.netns.systemd.plugins.module_utils._module import finish, new_module, run_safely
+from ansible_collections.netns.systemd.plugins.module_utils._names import NetnsError
+from ansible_collections.netns.systemd.plugins.module_utils._netns import remove_netns
+from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
+
+_ROUTES = dict(type='list', elements='dict', options=dict(dst=dict(type='str', required=True), gateway=dict(type='str')))
+_LINK = dict(
+    type=dict(type='str', default='veth'), name=dict(type='str'), peer=dict(type='str'), peer_netns=dict(type='str'),
+    parent=dict(type='str'), mode=dict(type='str', choices=['private', 'vepa', 'bridge', 'passthru', 'source']),
+    addresses=dict(type='list', elements='str'), peer_addresses=dict(type='list', elements='str'),
+    mac=dict(type='str'), peer_mac=dict(type='str'), mtu=dict(type='int'), routes=_ROUTES, peer_routes=_ROUTES,
+    up_outside=dict(type='str'), up_inside=dict(type='str'), down_inside=dict(type='str'), down_outside=dict(type='str'),
+)
+_DNS = dict(nameservers=dict(type='list', elements='str'), search=dict(type='list', elements='str'),
+            options=dict(type='list', elements='str'), content=dict(type='str'))
+ARGUMENT_SPEC = dict(
+    namespaces=dict(type='list', elements='dict', required=True, options=dict(
+        name=dict(type='str', required=True),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        enabled=dict(type='bool', default=True),
+        dns=dict(type='dict', options=_DNS),
+        links=dict(type='list', elements='dict', options=_LINK),
+    )),
+    start=dict(type='bool', default=True),
+    converge=dict(type='bool', default=True),
+)
+
+
+def main():
+    module = new_module(ARGUMENT_SPEC)
+    params = module.params
+
+    def systemctl(*args):
+        rc, out, err = module.run_command(['systemctl'] + list(args))
+        if rc != 0:
+            raise NetnsError('systemctl %s failed (exit %d): %s' % (' '.join(args), rc, (err or out).strip()))
+        return out
+
+    def run():
+        entries = parse_entries(params['namespaces'])
+        state = parse_unit_state(systemctl('show', '--property=Id,ActiveState,UnitFileState', *units_of(entries)))
+        plan = plan_chain(entries, state, start=params['start'])
+        lines = list(plan.lines)
+        if not module.check_mode:
+            apply_chain(plan, systemctl)
+        # The creator's stop removes the name; one made by hand or by a module may remain.
+        leftover = [e.name for e in entries if e.state == 'absent' and netns_id(e.name) is not None]
+        if leftover:
+            lines.extend('- netns %s' % name for name in leftover)
+            if not module.check_mode:
+                remove_netns(leftover)
+        specs = [spec for e in entries if e.state == 'present' for kind in sorted(e.links) for spec in e.links[kind]]
+        if params['converge'] and params['start'] and specs:
+            # In check mode the creators did not run: the link plan assumes their namespaces.
+            lines.extend(converge_links(specs, module.check_mode)['diff_lines'])
+        return {'changed': bool(lines), 'diff_lines': lines,
+                'units': dict((e.name, e.units) for e in entries if e.state == 'present')}
+
+    finish(module, run_safely(module, run))
+
+
+if __name__ == '__main__':
+    main()
