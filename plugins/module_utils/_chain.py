@@ -31,6 +31,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     dropin_path,
     link_template,
     link_unit,
+    parse_systemctl_show,
     render_link_dropin,
 )
 
@@ -148,7 +149,7 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
 
 # ---------------------------------------------------------------- files
 
-def _read(path):
+def read_file(path):
     try:
         with open(path) as f:
             return f.read()
@@ -246,7 +247,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             content = render_link_dropin(entry.name, kind, entry.links.get(kind, ()), entry.custom.get(kind))
             _plan_file(plan, dropin_path(link_unit(kind, entry.name), unit_dir), content)
         resolv = os.path.join(etc_dir, entry.name, 'resolv.conf')
-        if _read(resolv) != entry.resolv_conf:
+        if read_file(resolv) != entry.resolv_conf:
             plan.resolv_files[resolv] = entry.resolv_conf
             plan.lines.append('~ %s' % resolv)
         for unit in entry.units:
@@ -264,7 +265,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
 
 
 def _plan_file(plan, path, content):
-    if _read(path) != content:
+    if read_file(path) != content:
         plan.unit_files[path] = content
         plan.lines.append('~ %s' % path)
 
@@ -296,13 +297,9 @@ def units_of(entries, unit_dir=UNIT_DIR):
 
 def parse_unit_state(show_output):
     """{unit: (active, enabled)} from ``systemctl show -p Id,ActiveState,UnitFileState U...``."""
-    state = {}
-    for block in show_output.strip().split('\n\n'):
-        fields = dict(line.split('=', 1) for line in block.splitlines() if '=' in line)
-        if fields.get('Id'):
-            state[fields['Id']] = (fields.get('ActiveState') in ('active', 'activating', 'reloading'),
-                                   fields.get('UnitFileState') in ('enabled', 'enabled-runtime', 'linked', 'alias'))
-    return state
+    return dict((unit, (fields.get('ActiveState') in ('active', 'activating', 'reloading'),
+                        fields.get('UnitFileState') in ('enabled', 'enabled-runtime', 'linked', 'alias')))
+                for unit, fields in parse_systemctl_show(show_output).items())
 
 
 def apply_chain(plan, systemctl):

@@ -343,7 +343,8 @@ class _Snapshot:
             self._addresses = {}
             if self._rtnl is not None:
                 for msg in self._rtnl.get_addr():
-                    self._addresses.setdefault(msg['index'], set()).add(_address_of(msg))
+                    address = _address_of(msg)
+                    self._addresses.setdefault(msg['index'], set()).add(address)
         return self._addresses.get(index, set())
 
     def routes(self, index):
@@ -374,11 +375,12 @@ def _is_unmanaged_link_local(address, wanted):
 # ---------------------------------------------------------------- planning and applying
 
 class _Step:
-    __slots__ = ('lines', 'action')
+    __slots__ = ('lines', 'action', 'what')
 
-    def __init__(self, lines, action):
+    def __init__(self, lines, action, what=None):
         self.lines = lines
         self.action = action
+        self.what = what or lines[0]
 
 
 class _Converger:
@@ -569,7 +571,7 @@ class _Converger:
             if msg is not None:
                 lines.append('~ up %s (was down)' % label)
         if link_changes:
-            self.settings.append(_Step(lines, self.action(end, 'link', 'set', **link_changes)))
+            self.settings.append(_Step(lines, self.action(end, 'link', 'set', **link_changes), what='setting up %s' % label))
         index = msg['index'] if msg is not None else None
         addresses_removed = False
         if end.addresses is not None:
@@ -593,7 +595,8 @@ class _Converger:
                     self.settings.append(_Step(['+ route %s on %s' % (route.text(), label)], self.route_action(end, 'replace', route)))
                 elif addresses_removed:
                     # Removing an address flushes the routes through it: put them back, silently.
-                    self.settings.append(_Step([], self.route_action(end, 'replace', route)))
+                    self.settings.append(_Step([], self.route_action(end, 'replace', route),
+                                               what='restoring route %s on %s' % (route.text(), label)))
 
     def action(self, end, method, command, **request):
         def run():
@@ -626,9 +629,7 @@ class _Converger:
         key = (netns, ifname)
         if key not in self.indexes:
             msg = None if key in self.created_keys else self.snapshot(netns).links.get(ifname)
-            if msg is None:
-                msg = self.handles.rtnl(netns).link('get', ifname=ifname)[0]
-            self.indexes[key] = msg['index']
+            self.indexes[key] = msg['index'] if msg is not None else self.handles.link_brief(netns, ifname)[0]
         return self.indexes[key]
 
     # -- applying
@@ -644,7 +645,7 @@ class _Converger:
                 current = '+ netns %s' % ', '.join(self.netns_to_create)
                 self.created_netns = create_missing_netns(self.netns_to_create)
             for step in self.steps:
-                current = step.lines[0] if step.lines else 'bringing links up'
+                current = step.what
                 step.action()
         except (NetlinkError, OSError, NetnsError) as exc:
             rolled_back = self.roll_back()
@@ -664,6 +665,8 @@ class _Converger:
         if self.created_netns:
             remove_netns(self.created_netns)
             undone.extend('netns %s' % name for name in self.created_netns)
+        if len(undone) > 12:
+            undone = undone[:12] + ['and %d more' % (len(undone) - 12)]
         return '; rolled back what this run created: %s' % ', '.join(undone) if undone else ''
 
     # -- results
@@ -684,21 +687,19 @@ class _Converger:
         return info
 
     def describe_end(self, end):
-        msg = None
-        if not self.check_mode:
-            if end.key in self.stale:
-                msg = self.handles.rtnl(end.netns).link('get', ifname=end.ifname)[0]
-            else:
-                msg = self.lookup(end)
-        if msg is None:
-            return {'netns': end.netns, 'name': end.ifname, 'index': None, 'mac': end.mac, 'mtu': end.mtu, 'up': True,
-                    'addresses': [str(a) for a in end.addresses or ()]}
-        if end.addresses is not None:
-            addresses = [str(a) for a in end.addresses]
-        else:
-            addresses = sorted(str(a) for a in self.snapshot(end.netns).addresses(msg['index']))
-        return {'netns': end.netns, 'name': end.ifname, 'index': msg['index'], 'mac': msg.get_attr('IFLA_ADDRESS'),
-                'mtu': msg.get_attr('IFLA_MTU'), 'up': bool(msg['flags'] & IFF_UP), 'addresses': addresses}
+        info = {'netns': end.netns, 'name': end.ifname, 'index': None, 'mac': end.mac, 'mtu': end.mtu, 'up': True,
+                'addresses': [str(a) for a in end.addresses or ()]}
+        if self.check_mode and end.key in self.stale:
+            return info
+        msg = None if end.key in self.stale else self.lookup(end)
+        if msg is not None:
+            info.update(index=msg['index'], mac=msg.get_attr('IFLA_ADDRESS'), mtu=msg.get_attr('IFLA_MTU'),
+                        up=bool(msg['flags'] & IFF_UP))
+        elif not self.check_mode:
+            info['index'], info['mac'], info['mtu'], info['up'] = self.handles.link_brief(end.netns, end.ifname)
+        if end.addresses is None and info['index'] is not None:
+            info['addresses'] = sorted(str(a) for a in self.snapshot(end.netns).addresses(info['index']))
+        return info
 
 
 def converge_links(specs, check_mode):

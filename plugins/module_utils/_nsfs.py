@@ -33,7 +33,10 @@ MS_SHARED = 0x100000
 MNT_DETACH = 0x2
 SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
+SIOCGIFMTU = 0x8921
+SIOCGIFHWADDR = 0x8927
 IFF_UP = 0x1
+_IFREQ = struct.Struct('16s24s')
 
 # How long a name file that is not (yet) a namespace is given to become one: iproute2
 # creates the file and bind-mounts it a moment later; a file still empty after this was
@@ -142,14 +145,32 @@ def run_dir_lock():
         os.close(fd)
 
 
+def _ifreq(sock, request, ifname):
+    return fcntl.ioctl(sock.fileno(), request, _IFREQ.pack(ifname.encode(), b''))[16:]
+
+
 def _bring_loopback_up():
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        req = struct.pack('16sH22x', b'lo', 0)
-        flags = struct.unpack('16sH22x', fcntl.ioctl(sock.fileno(), SIOCGIFFLAGS, req))[1]
-        fcntl.ioctl(sock.fileno(), SIOCSIFFLAGS, struct.pack('16sH22x', b'lo', flags | IFF_UP))
+        flags = struct.unpack_from('H', _ifreq(sock, SIOCGIFFLAGS, 'lo'))[0]
+        fcntl.ioctl(sock.fileno(), SIOCSIFFLAGS, _IFREQ.pack(b'lo', struct.pack('H', flags | IFF_UP)))
     finally:
         sock.close()
+
+
+def link_brief(ifname):
+    """(index, mac, mtu, up) of interface ``ifname`` in the calling thread's namespace.
+
+    A few ioctls: much cheaper than a netlink request and decode per interface."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        index = socket.if_nametoindex(ifname)
+        hwaddr = _ifreq(sock, SIOCGIFHWADDR, ifname)[2:8]
+        mtu = struct.unpack_from('i', _ifreq(sock, SIOCGIFMTU, ifname))[0]
+        flags = struct.unpack_from('H', _ifreq(sock, SIOCGIFFLAGS, ifname))[0]
+    finally:
+        sock.close()
+    return index, ':'.join('%02x' % b for b in bytearray(hwaddr)), mtu, bool(flags & IFF_UP)
 
 
 def _wait_until_netns(name, seconds):

@@ -15,11 +15,13 @@ __metaclass__ = type
 
 __all__ = ['HAS_PYROUTE2', 'PYROUTE2_IMPORT_ERROR', 'NamespaceHandles', 'NetlinkError', 'pyroute2_version']
 
+import contextlib
 import os
+import resource
 import traceback
 
 from ansible_collections.netns.systemd.plugins.module_utils._names import NetnsError
-from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id, netns_path, open_own_netns, setns_net
+from ansible_collections.netns.systemd.plugins.module_utils._nsfs import link_brief, netns_id, netns_path, open_own_netns, setns_net
 
 try:
     from pyroute2 import IPRoute
@@ -53,6 +55,11 @@ class NamespaceHandles:
     """
 
     def __init__(self):
+        # A namespace costs a few descriptors (its fd, a netlink socket and what pyroute2 adds):
+        # hundreds of namespaces in one call would hit the usual soft limit of 1024.
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         self._own = open_own_netns()
         self._fds = {None: self._own}
         self._sockets = {}
@@ -70,12 +77,26 @@ class NamespaceHandles:
             if netns is None:
                 self._sockets[None] = IPRoute()
             else:
-                setns_net(self.fd(netns))
-                try:
+                with self.inside(netns):
                     self._sockets[netns] = IPRoute()
-                finally:
-                    setns_net(self._own)
         return self._sockets[netns]
+
+    @contextlib.contextmanager
+    def inside(self, netns):
+        """Run the body in ``netns`` (this thread only), then come back."""
+        if netns is None:
+            yield
+            return
+        setns_net(self.fd(netns))
+        try:
+            yield
+        finally:
+            setns_net(self._own)
+
+    def link_brief(self, netns, ifname):
+        """(index, mac, mtu, up) of ``ifname`` in ``netns``, read with ioctls."""
+        with self.inside(netns):
+            return link_brief(ifname)
 
     def forget(self, netns):
         """Drop the handles of a namespace that is being removed."""

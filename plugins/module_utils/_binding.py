@@ -1,0 +1,140 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, netns.systemd developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Binding systemd services to a named namespace with a drop-in.
+
+Render, compare with the disk, write atomically only on a difference; one daemon-reload
+for all; restart and verify what changed. Private to the collection: not an API.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import glob
+import os
+import re
+
+from ansible_collections.netns.systemd.plugins.module_utils._chain import read_file, write_atomically
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_netns_name
+from ansible_collections.netns.systemd.plugins.module_utils._nsfs import NETNS_RUN_DIR, netns_id
+from ansible_collections.netns.systemd.plugins.module_utils._units import (
+    DROPIN_NAME,
+    HEADER,
+    UNIT_DIR,
+    check_unit_instance,
+    creator_unit,
+)
+
+_SERVICE_RE = re.compile(r'^[A-Za-z0-9:_.\\@-]+$')
+# Sockets through which a process reaches the host's resolver without using the network.
+HOST_RESOLVER_PATHS = ('/run/nscd', '/run/systemd/resolve')
+
+
+def normalize_service(name):
+    if not isinstance(name, str) or not name or not _SERVICE_RE.match(name):
+        raise InvalidInput('service name %r is not a systemd unit name' % (name,))
+    if '.' not in name:
+        name += '.service'
+    if not name.endswith('.service'):
+        raise InvalidInput('%r is not a service: only .service units run processes that can join a namespace' % name)
+    if name.endswith('@.service'):
+        raise InvalidInput('%r is a template: bind an instance such as %s' % (name, name.replace('@.', '@NAME.')))
+    return name
+
+
+def binding_path(service, unit_dir=UNIT_DIR):
+    return os.path.join(unit_dir, service + '.d', DROPIN_NAME)
+
+
+def link_units_of(netns, unit_dir=UNIT_DIR):
+    """The link units the chain installed for ``netns``: a bound service starts after them."""
+    pattern = os.path.join(unit_dir, 'netns-*@%s.service.d' % glob.escape(netns), DROPIN_NAME)
+    return sorted(os.path.basename(os.path.dirname(p))[:-len('.d')] for p in glob.glob(pattern))
+
+
+def render_binding(service, netns, dns_isolation, link_units=()):
+    after = [creator_unit(netns)] + list(link_units)
+    lines = [HEADER.rstrip('\n'), '# %s runs in network namespace %s.' % (service, netns), '[Unit]',
+             'BindsTo=%s' % creator_unit(netns)]
+    lines += ['After=%s' % unit for unit in after]
+    lines += ['', '[Service]', 'NetworkNamespacePath=%s/%s' % (NETNS_RUN_DIR, netns)]
+    if dns_isolation:
+        etc = '/etc/netns/%s' % netns
+        lines += [
+            '# The namespace resolver at /etc/resolv.conf (required: never fall back to the host one),',
+            '# its hosts and nsswitch.conf where they exist, and no way to the host resolver daemons.',
+            'BindReadOnlyPaths=%s/resolv.conf:/etc/resolv.conf' % etc,
+            'BindReadOnlyPaths=-%s/hosts:/etc/hosts' % etc,
+            'BindReadOnlyPaths=-%s/nsswitch.conf:/etc/nsswitch.conf' % etc,
+            'InaccessiblePaths=%s' % ' '.join('-' + p for p in HOST_RESOLVER_PATHS),
+        ]
+    return '\n'.join(lines) + '\n'
+
+
+class Binding:
+    def __init__(self, service, netns, dns_isolation=True, state='present'):
+        self.service = normalize_service(service)
+        self.netns = check_unit_instance(check_netns_name(netns)) if state == 'present' or netns else netns
+        self.dns_isolation = dns_isolation
+        self.state = state
+
+
+def parse_bindings(items):
+    bindings, seen = [], set()
+    for index, item in enumerate(items):
+        where = 'bindings[%d]' % index
+        state = item.get('state') or 'present'
+        if state == 'present' and not item.get('netns'):
+            raise InvalidInput('%s: netns is required to bind %r' % (where, item.get('service')))
+        try:
+            binding = Binding(item.get('service'), item.get('netns'), item.get('dns_isolation', True) is not False, state)
+        except InvalidInput as exc:
+            raise InvalidInput('%s: %s' % (where, exc))
+        if binding.service in seen:
+            raise InvalidInput('%s: %s is bound twice' % (where, binding.service))
+        seen.add(binding.service)
+        bindings.append(binding)
+    return bindings
+
+
+def plan_bindings(bindings, unit_dir=UNIT_DIR):
+    """[(binding, path, content or None for removal, old content)] for each binding that differs."""
+    changes = []
+    for binding in bindings:
+        path = binding_path(binding.service, unit_dir)
+        old = read_file(path)
+        if binding.state == 'present':
+            new = render_binding(binding.service, binding.netns, binding.dns_isolation, link_units_of(binding.netns, unit_dir))
+            if old != new:
+                changes.append((binding, path, new, old))
+        elif old is not None:
+            changes.append((binding, path, None, old))
+    return changes
+
+
+def apply_bindings(changes):
+    for _binding, path, new, _old in changes:
+        if new is None:
+            os.unlink(path)
+            if not os.listdir(os.path.dirname(path)):
+                os.rmdir(os.path.dirname(path))
+        else:
+            write_atomically(path, new)
+
+
+def verify_binding(binding, main_pid):
+    """Fail unless the running service's main process is in the namespace it is bound to.
+
+    systemd runs a service in the host namespace, silently, when it cannot join."""
+    want = netns_id(binding.netns)
+    if want is None:
+        raise NetnsError('%s is bound to netns %r, which does not exist' % (binding.service, binding.netns))
+    try:
+        got = os.stat('/proc/%d/ns/net' % main_pid).st_ino
+    except OSError as exc:
+        raise NetnsError('cannot read the network namespace of %s (pid %d): %s' % (binding.service, main_pid, exc))
+    if got != want:
+        raise NetnsError('%s (pid %d) runs in network namespace %d, not in %r (%d)'
+                         % (binding.service, main_pid, got, binding.netns, want))
+    return got
