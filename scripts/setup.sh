@@ -144,10 +144,10 @@ EOF
     step ansible-test-pip "written $script"
 }
 
-# Hook for a later issue: build the local podman images (bookworm, trixie) for molecule
-# with mmdebstrap + podman import, skipping those whose recipe hash label matches.
+# The local podman images (bookworm, trixie) for molecule and the demo; images.sh skips
+# an image whose recipe label matches.
 build_images() {
-    :
+    bash "$ROOT/scripts/images.sh"
 }
 
 install_packages

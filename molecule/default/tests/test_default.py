@@ -1,0 +1,76 @@
+"""The converged lab, read back inside each container (testinfra, real systemd)."""
+
+import json
+
+
+def ip_json(host, *args):
+    return json.loads(host.check_output('ip -j ' + ' '.join(args)) or '[]')
+
+
+def addresses(host, netns, ifname):
+    return {'%s/%s' % (a['local'], a['prefixlen'])
+            for entry in ip_json(host, '-n', netns, 'addr', 'show', 'dev', ifname)
+            for a in entry['addr_info'] if not a['local'].startswith('fe80')}
+
+
+def test_every_unit_of_the_chain_is_active_and_enabled(host):
+    for unit in ('netns_name@blue', 'netns-veth@blue', 'netns_name@red', 'netns_name@green',
+                 'netns-macvlan@green', 'netns-tag@green'):
+        service = host.service(unit)
+        assert service.is_running or host.run('systemctl is-active %s' % unit).stdout.strip() == 'active', unit
+        assert service.is_enabled, unit
+
+
+def test_namespaces_and_links_are_there(host):
+    assert sorted(host.check_output('ip netns list | cut -d" " -f1').split()) == ['blue', 'green', 'red']
+    assert addresses(host, 'blue', 've-blue1') == {'10.10.1.2/24'}
+    assert addresses(host, 'blue', 'veth-b') == {'10.1.0.2/24'}
+    assert addresses(host, 'red', 'veth-r') == {'10.1.0.3/24'}
+    assert ip_json(host, '-n', 'red', 'link', 'show', 'veth-r')[0]['mtu'] == 1400
+    macvlan = ip_json(host, '-d', '-n', 'green', 'link', 'show', 'mv-green')[0]
+    assert macvlan['linkinfo']['info_kind'] == 'macvlan' and macvlan['address'] == '02:00:00:00:0a:10'
+    assert '198.51.100.1/32' in addresses(host, 'green', 'lo')
+    routes = ip_json(host, '-n', 'blue', 'route', 'show', 'default')
+    assert routes[0]['gateway'] == '10.10.1.1' and routes[0]['protocol'] == 'static'
+
+
+def test_namespaces_reach_each_other_and_the_host(host):
+    host.run_expect([0], 'ip netns exec red ping -c1 -W2 10.1.0.2')
+    host.run_expect([0], 'ping -c1 -W2 10.10.1.2')
+
+
+def test_service_runs_unprivileged_inside_blue_and_is_reachable_across_the_veth(host):
+    pid = host.check_output('systemctl show -p MainPID --value web.service')
+    assert pid != '0'
+    assert host.check_output('stat -L -c %%i /proc/%s/ns/net' % pid) == host.check_output('stat -L -c %i /run/netns/blue')
+    assert host.check_output('ps -o user= -p %s' % pid) == 'nobody'
+    assert 'hello from inside a namespace' in host.check_output('busybox wget -q -O - http://10.10.1.2:8080/')
+    assert host.run('busybox wget -q -T 2 -O - http://127.0.0.1:8080/').rc != 0
+
+
+def test_service_resolves_through_the_namespace_resolv_conf(host):
+    pid = host.check_output('systemctl show -p MainPID --value web.service')
+    seen = host.check_output('nsenter -t %s -m cat /etc/resolv.conf' % pid)
+    assert 'nameserver 10.10.1.1' in seen and 'search lab.example' in seen
+    assert seen == host.check_output('cat /etc/netns/blue/resolv.conf')
+    # The host resolver daemons' sockets are out of reach.
+    assert host.run('nsenter -t %s -m ls /run/systemd/resolve/' % pid).stdout.strip() == ''
+
+
+def test_resolv_conf_rewritten_in_place_is_seen_by_the_running_service(host):
+    pid = host.check_output('systemctl show -p MainPID --value web.service')
+    original = host.check_output('cat /etc/netns/blue/resolv.conf')
+    inode = host.check_output('stat -c %i /etc/netns/blue/resolv.conf')
+    # A shell ">" truncates and rewrites the same file, as the role does.
+    host.check_output("printf 'nameserver 10.10.1.99\\n' > /etc/netns/blue/resolv.conf")
+    try:
+        assert host.check_output('stat -c %i /etc/netns/blue/resolv.conf') == inode
+        assert host.check_output('nsenter -t %s -m cat /etc/resolv.conf' % pid) == 'nameserver 10.10.1.99'
+    finally:
+        host.check_output("printf '%%s\\n' \"$(cat)\" > /etc/netns/blue/resolv.conf <<'END'\n%s\nEND" % original)
+
+
+def test_units_show_what_they_do(host):
+    shown = host.check_output('systemctl cat netns-veth@blue.service')
+    assert 'ExecStart=-ip -n blue link add veth-b type veth peer name veth-r netns red' in shown
+    assert 'BindsTo=netns_name@red.service' in shown
