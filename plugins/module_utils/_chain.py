@@ -23,6 +23,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._names import Invali
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     CREATOR_TEMPLATE,
     DROPIN_NAME,
+    HEADER,
     LINK_TEMPLATE,
     UNIT_DIR,
     check_custom_kind,
@@ -261,7 +262,26 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             if start and not active:
                 plan.start.append(unit)
                 plan.lines.append('+ start %s' % unit)
+    _plan_unused_templates(plan, templates, unit_dir)
     return plan
+
+
+def _plan_unused_templates(plan, needed, unit_dir):
+    """Remove the templates this collection installed that nothing on the host uses any more."""
+    removed = set(plan.remove_paths)
+    for path in sorted(glob.glob(os.path.join(unit_dir, 'netns*@.service'))):
+        template = os.path.basename(path)
+        if template in needed or not (read_file(path) or '').startswith(HEADER):
+            continue
+        prefix = template[:-len('.service')]
+        if template == creator_unit(''):
+            # A creator still enabled for a namespace this call did not name keeps it.
+            users = [p for p in glob.glob(os.path.join(unit_dir, '*.wants', prefix + '*.service'))
+                     if os.path.basename(p) not in plan.disable]
+        else:
+            users = [p for p in glob.glob(os.path.join(unit_dir, prefix + '*.service.d', DROPIN_NAME)) if p not in removed]
+        if not users:
+            _plan_removal(plan, path)
 
 
 def _plan_file(plan, path, content):
@@ -320,7 +340,7 @@ def apply_chain(plan, systemctl):
         write_atomically(path, content)
     for path, content in sorted(plan.resolv_files.items()):
         rewrite_in_place(path, content)
-    if plan.unit_files or any(p.endswith(DROPIN_NAME) for p in plan.remove_paths):
+    if plan.unit_files or any(p.endswith((DROPIN_NAME, '.service')) for p in plan.remove_paths):
         systemctl('daemon-reload')
     if plan.enable:
         systemctl('enable', *plan.enable)

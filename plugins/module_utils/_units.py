@@ -174,9 +174,15 @@ def veth_lines(spec):
     return lines, stop
 
 
+# At boot the parent may appear after this unit starts (a NIC named late, a bridge made by
+# another unit): wait for it, up to 30 s.
+_WAIT_FOR_LINK = 'n=0; until ip link show dev "$1" >/dev/null 2>&1; do n=$((n+1)); [ $n -lt 300 ] || exit 1; sleep 0.1; done'
+
+
 def macvlan_lines(spec):
     end = spec.end
-    lines = [exec_line('ExecStart', _ip(None, 'link', 'add', 'link', spec.parent, 'name', end.ifname,
+    lines = [exec_line('ExecStartPre', ['sh', '-c', _WAIT_FOR_LINK, 'wait-for-parent', spec.parent])]
+    lines += [exec_line('ExecStart', _ip(None, 'link', 'add', 'link', spec.parent, 'name', end.ifname,
                                         *((['netns', end.netns] if end.netns else []) + ['type', 'macvlan', 'mode', spec.mode])),
                        ignore_failure=True)]
     lines += _end_up_lines(end)

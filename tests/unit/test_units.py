@@ -228,7 +228,14 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
     assert again.lines == []
     gone = plan_chain(parse_entries([{'name': 'blue', 'state': 'absent'}]), running, unit_dir=unit_dir, etc_dir=etc_dir)
     assert gone.stop == ['netns-veth@blue.service', 'netns_name@blue.service']
-    assert gone.remove_paths == [os.path.join(unit_dir, 'netns-veth@blue.service.d', 'netns-systemd.conf'), os.path.join(etc_dir, 'blue')]
+    # The templates go too once nothing on the host uses them.
+    assert gone.remove_paths == [os.path.join(unit_dir, 'netns-veth@blue.service.d', 'netns-systemd.conf'), os.path.join(etc_dir, 'blue'),
+                                 os.path.join(unit_dir, 'netns-veth@.service'), os.path.join(unit_dir, 'netns_name@.service')]
+    # A namespace this call does not name still enabled: the creator template stays.
+    os.makedirs(os.path.join(unit_dir, 'multi-user.target.wants'))
+    os.symlink('../netns_name@.service', os.path.join(unit_dir, 'multi-user.target.wants', 'netns_name@other.service'))
+    kept = plan_chain(parse_entries([{'name': 'blue', 'state': 'absent'}]), running, unit_dir=unit_dir, etc_dir=etc_dir)
+    assert os.path.join(unit_dir, 'netns_name@.service') not in kept.remove_paths
 
 
 def test_unit_state_is_read_from_systemctl_show():

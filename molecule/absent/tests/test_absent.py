@@ -1,0 +1,28 @@
+"""After state absent nothing of the lab is left (testinfra, real systemd)."""
+
+import json
+
+
+def test_no_names_and_no_mounts(host):
+    assert host.check_output('ip netns list') == ''
+    assert host.check_output('ls -A /run/netns 2>/dev/null || true') == ''
+    assert host.check_output("grep -c ' /run/netns/' /proc/self/mountinfo || true") == '0'
+
+
+def test_no_units_drop_ins_or_etc_netns(host):
+    assert host.check_output('ls -d /etc/systemd/system/netns* /etc/systemd/system/web.service.d 2>/dev/null || true') == ''
+    assert host.check_output('ls -A /etc/netns') == ''
+    listed = host.check_output("systemctl list-units --all --plain --no-legend 'netns*' | grep -v not-found || true")
+    assert listed == ''
+
+
+def test_no_links_left_on_the_host(host):
+    names = {link['ifname'] for link in json.loads(host.check_output('ip -j link show'))}
+    assert names <= {'lo', 'eth0', 'br-lan'}, names
+
+
+def test_the_service_runs_on_the_host_again(host):
+    pid = host.check_output('systemctl show -p MainPID --value web.service')
+    assert pid != '0'
+    assert host.check_output('stat -L -c %%i /proc/%s/ns/net' % pid) == host.check_output('stat -L -c %i /proc/1/ns/net')
+    assert 'hello from inside a namespace' in host.check_output('busybox wget -q -O - http://127.0.0.1:8080/')
