@@ -1,31 +1,70 @@
 #!/usr/bin/env bash
-# The demo: build the two-namespace lab (blue and red joined by a veth) with the
-# collection's modules through ansible-playbook, show it, ping across it, run it again
-# to show nothing changes. Everything happens in a private network namespace
-# (scripts/sandbox.sh) that vanishes when the demo ends: the machine's network is untouched.
+# The demo: in a throwaway systemd container (Debian 12), a playbook puts namespaces blue
+# and red, their veths, DNS, and a web server running as nobody inside blue, all brought up
+# by systemd units. It shows the ping across the lab, a request to the service, the units,
+# a second run with nothing to change, a reboot of the container with everything back, and
+# removes the container at the end. The machine's own network is not touched.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 bash scripts/setup.sh
 VENV=${NETNS_VENV:-${NETNS_CACHE:-/var/cache/netns-systemd}/venv}
+export PATH=$VENV/bin:$PATH
 
-if [ "${1:-}" != --inside ]; then
-    exec scripts/sandbox.sh bash "$0" --inside
-fi
-
+NAME=netns-demo
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+cleanup() {
+    podman rm -f -t 5 "$NAME" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+show() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+in_box() { podman exec "$NAME" "$@"; }
+wait_for_boot() {
+    local state=
+    for _ in $(seq 60); do
+        state=$(in_box systemctl is-system-running --wait 2>/dev/null) || true
+        case "$state" in running|degraded) return 0 ;; esac
+        sleep 1
+    done
+    echo "demo: the container did not boot (state: ${state:-none})" >&2
+    return 1
+}
+
+show "1. a systemd container from localhost/netns-bookworm"
+podman rm -f "$NAME" >/dev/null 2>&1 || true
+podman run -d --name "$NAME" --privileged --systemd=always localhost/netns-bookworm:latest >/dev/null
+wait_for_boot
+
 mkdir -p "$work/ansible_collections/netns"
 ln -s "$ROOT" "$work/ansible_collections/netns/systemd"
-printf 'localhost ansible_connection=local ansible_python_interpreter=%s\n' "$VENV/bin/python" > "$work/inventory"
+printf '%s ansible_connection=containers.podman.podman ansible_python_interpreter=/usr/bin/python3\n' "$NAME" > "$work/inventory"
 export ANSIBLE_COLLECTIONS_PATH=$work ANSIBLE_LOCAL_TEMP=$work/tmp ANSIBLE_RETRY_FILES_ENABLED=0
 
-echo "== 1. the playbook, first run (--diff shows each change) =="
-"$VENV/bin/ansible-playbook" -i "$work/inventory" examples/lab.yml --diff
-echo "== 2. what the kernel has now =="
-ip netns list
-ip -n blue -br addr show veth-b
-ip -n red -br addr show veth-r
-echo "== 3. second run: nothing to change =="
-"$VENV/bin/ansible-playbook" -i "$work/inventory" examples/lab.yml | tail -n 3
-echo "== done: the sandbox and everything in it go away now =="
+show "2. the playbook examples/service_in_netns.yml (--diff shows each change)"
+ansible-playbook -i "$work/inventory" examples/service_in_netns.yml --diff
+
+show "3. red pings blue across the veth"
+in_box ip netns exec red ping -c 2 -W 2 10.1.0.2
+
+show "4. the web server answers inside blue, and not on the host's loopback"
+in_box busybox wget -q -O - http://10.10.1.2:8080/
+in_box sh -c 'busybox wget -q -T 2 -O /dev/null http://127.0.0.1:8080/ 2>/dev/null && echo "reachable on the host (wrong)" || echo "not on the host loopback: right"'
+pid=$(in_box systemctl show -p MainPID --value web.service)
+echo "web.service pid $pid runs as $(in_box ps -o user= -p "$pid") in netns $(in_box stat -L -c %i /proc/"$pid"/ns/net), /run/netns/blue is $(in_box stat -L -c %i /run/netns/blue)"
+
+show "5. the units"
+in_box systemctl --no-pager status netns_name@blue.service netns-veth@blue.service web.service | grep -E '^(●|\s+(Loaded|Active|Drop-In):)' || true
+in_box systemctl --no-pager cat netns-veth@blue.service | sed -n '/netns-systemd.conf/,$p'
+
+show "6. second run: nothing to change"
+ansible-playbook -i "$work/inventory" examples/service_in_netns.yml | tail -n 3
+
+show "7. reboot the container: everything comes back from the units alone"
+podman restart "$NAME" >/dev/null
+wait_for_boot
+in_box ip netns list
+in_box ip netns exec red ping -c 1 -W 2 10.1.0.2 | tail -n 2
+in_box busybox wget -q -O /dev/null http://10.10.1.2:8080/ && echo "web server answers in blue after the reboot"
+
+show "done: the container is removed now"

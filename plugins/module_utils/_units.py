@@ -182,9 +182,9 @@ _WAIT_FOR_LINK = 'n=0; until ip link show dev "$1" >/dev/null 2>&1; do n=$((n+1)
 def macvlan_lines(spec):
     end = spec.end
     lines = [exec_line('ExecStartPre', ['sh', '-c', _WAIT_FOR_LINK, 'wait-for-parent', spec.parent])]
-    lines += [exec_line('ExecStart', _ip(None, 'link', 'add', 'link', spec.parent, 'name', end.ifname,
-                                        *((['netns', end.netns] if end.netns else []) + ['type', 'macvlan', 'mode', spec.mode])),
-                       ignore_failure=True)]
+    into = ['netns', end.netns] if end.netns else []
+    create = _ip(None, 'link', 'add', 'link', spec.parent, 'name', end.ifname, *(into + ['type', 'macvlan', 'mode', spec.mode]))
+    lines.append(exec_line('ExecStart', create, ignore_failure=True))
     lines += _end_up_lines(end)
     stop = [exec_line('ExecStop', _ip(end.netns, 'link', 'del', end.ifname), ignore_failure=True)]
     return lines, stop

@@ -45,8 +45,8 @@ options:
     suboptions:
       name:
         description:
-          - The namespace name. Used raw as the unit instance, so letters, digits and C(_ . : -) only
-            (not C(-) first).
+          - The namespace name. It is used as it is as the unit instance, so it may hold letters, digits,
+            C(_), C(.), C(:) and C(-) (not first).
         type: str
         required: true
       state:
@@ -174,8 +174,8 @@ options:
     default: true
 seealso:
   - module: netns.systemd.netns_veth
+  - module: netns.systemd.netns_macvlan
   - module: netns.systemd.netns_unit
-  - role: netns.systemd.netns
 '''
 
 EXAMPLES = r'''

@@ -87,7 +87,7 @@ options:
     default: false
 seealso:
   - module: netns.systemd.netns_chain
-  - role: netns.systemd.netns_service
+  - module: netns.systemd.netns_veth
 '''
 
 EXAMPLES = r'''
