@@ -14,6 +14,7 @@ __metaclass__ = type
 import glob
 import os
 import re
+import time
 
 from ansible_collections.netns.systemd.plugins.module_utils._chain import read_file, write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_netns_name
@@ -123,18 +124,32 @@ def apply_bindings(changes):
             write_atomically(path, new)
 
 
-def verify_binding(binding, main_pid):
+def verify_binding(binding, main_pid, settle_seconds=3.0):
     """Fail unless the running service's main process is in the namespace it is bound to.
 
-    systemd runs a service in the host namespace, silently, when it cannot join."""
+    systemd runs a service in the host namespace, silently, when it cannot join.
+    ``main_pid()`` gives the current main PID (0: not running). A service that was just
+    (re)started may still be joining (a simple service counts as started at fork), so a
+    mismatch is looked at again for ``settle_seconds`` before it is an error.
+    Returns the namespace inode found, or None when the service is not running."""
     want = netns_id(binding.netns)
     if want is None:
         raise NetnsError('%s is bound to netns %r, which does not exist' % (binding.service, binding.netns))
-    try:
-        got = os.stat('/proc/%d/ns/net' % main_pid).st_ino
-    except OSError as exc:
-        raise NetnsError('cannot read the network namespace of %s (pid %d): %s' % (binding.service, main_pid, exc))
-    if got != want:
-        raise NetnsError('%s (pid %d) runs in network namespace %d, not in %r (%d)'
-                         % (binding.service, main_pid, got, binding.netns, want))
-    return got
+    deadline = time.monotonic() + settle_seconds
+    while True:
+        pid = main_pid()
+        if not pid:
+            return None
+        error = None
+        try:
+            got = os.stat('/proc/%d/ns/net' % pid).st_ino
+        except OSError as exc:
+            got, error = None, exc
+        if got == want:
+            return got
+        if time.monotonic() >= deadline:
+            if got is None:
+                raise NetnsError('cannot read the network namespace of %s (pid %d): %s' % (binding.service, pid, error))
+            raise NetnsError('%s (pid %d) runs in network namespace %d, not in %r (%d)'
+                             % (binding.service, pid, got, binding.netns, want))
+        time.sleep(0.05)

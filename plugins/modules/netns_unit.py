@@ -210,11 +210,10 @@ def main():
         verified = {}
         if params['verify']:
             to_check = [b for b in bindings if b.state == 'present' and not (module.check_mode and b.service in changed)]
-            shown = parse_systemctl_show(systemctl('show', '--property=Id,MainPID', *[b.service for b in to_check])) if to_check else {}
             for binding in to_check:
-                main_pid = int(shown.get(binding.service, {}).get('MainPID') or 0)
-                if main_pid:
-                    verified[binding.service] = verify_binding(binding, main_pid)
+                def main_pid(service=binding.service):
+                    return int(parse_systemctl_show(systemctl('show', '--property=Id,MainPID', service)).get(service, {}).get('MainPID') or 0)
+                verified[binding.service] = verify_binding(binding, main_pid)
         return {
             'changed': bool(lines), 'diff_lines': lines,
             'bindings': [{'service': b.service, 'netns': b.netns if b.state == 'present' else None, 'state': b.state,
