@@ -218,15 +218,8 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
     for entry in entries:
         existing_dropins = _managed_dropins(entry.name, unit_dir)
         if entry.state == 'absent':
-            units = [link_unit(kind, entry.name) for kind in sorted(existing_dropins)] + [creator_unit(entry.name)]
-            for unit in units:
-                active, enabled = unit_state.get(unit, (False, False))
-                if active:
-                    plan.stop.append(unit)
-                    plan.lines.append('- stop %s' % unit)
-                if enabled:
-                    plan.disable.append(unit)
-                    plan.lines.append('- disable %s' % unit)
+            for unit in [link_unit(kind, entry.name) for kind in sorted(existing_dropins)] + [creator_unit(entry.name)]:
+                _plan_retirement(plan, unit, unit_state)
             for kind in sorted(existing_dropins):
                 _plan_removal(plan, existing_dropins[kind])
             netns_dir = os.path.join(etc_dir, entry.name)
@@ -235,14 +228,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
                 plan.lines.append('- %s' % netns_dir)
             continue
         for kind in sorted(set(existing_dropins) - set(entry.kinds)):
-            unit = link_unit(kind, entry.name)
-            active, enabled = unit_state.get(unit, (False, False))
-            if active:
-                plan.stop.append(unit)
-                plan.lines.append('- stop %s' % unit)
-            if enabled:
-                plan.disable.append(unit)
-                plan.lines.append('- disable %s' % unit)
+            _plan_retirement(plan, link_unit(kind, entry.name), unit_state)
             _plan_removal(plan, existing_dropins[kind])
         for kind in entry.kinds:
             content = render_link_dropin(entry.name, kind, entry.links.get(kind, ()), entry.custom.get(kind))
@@ -282,6 +268,17 @@ def _plan_unused_templates(plan, needed, unit_dir):
             users = [p for p in glob.glob(os.path.join(unit_dir, prefix + '*.service.d', DROPIN_NAME)) if p not in removed]
         if not users:
             _plan_removal(plan, path)
+
+
+def _plan_retirement(plan, unit, unit_state):
+    """Stop ``unit`` if it runs and disable it if it is enabled."""
+    active, enabled = unit_state.get(unit, (False, False))
+    if active:
+        plan.stop.append(unit)
+        plan.lines.append('- stop %s' % unit)
+    if enabled:
+        plan.disable.append(unit)
+        plan.lines.append('- disable %s' % unit)
 
 
 def _plan_file(plan, path, content):

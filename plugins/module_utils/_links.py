@@ -133,15 +133,20 @@ def parse_address(value, where):
         raise InvalidInput('%s: address %r is not an IPv4 or IPv6 address with a prefix length: %s' % (where, value, exc))
 
 
-def parse_addresses(values, where):
+def _parse_unique(parse, values, where):
+    """``values`` parsed one by one, repeats dropped, order kept; None stays None (unmanaged)."""
     if values is None:
         return None
     parsed = []
     for value in values:
-        address = parse_address(value, where)
-        if address not in parsed:
-            parsed.append(address)
+        item = parse(value, where)
+        if item not in parsed:
+            parsed.append(item)
     return tuple(parsed)
+
+
+def parse_addresses(values, where):
+    return _parse_unique(parse_address, values, where)
 
 
 def parse_mac(value, where):
@@ -195,14 +200,7 @@ def parse_route(value, where):
 
 
 def parse_routes(values, where):
-    if values is None:
-        return None
-    routes = []
-    for value in values:
-        route = parse_route(value, where)
-        if route not in routes:
-            routes.append(route)
-    return tuple(routes)
+    return _parse_unique(parse_route, values, where)
 
 
 def _netns_or_host(value, where):

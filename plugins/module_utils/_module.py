@@ -67,6 +67,16 @@ def new_module(argument_spec, **kwargs):
     return module
 
 
+def systemctl_runner(module):
+    """A function running ``systemctl ARGS``: its output, or NetnsError with systemctl's message."""
+    def systemctl(*args):
+        rc, out, err = module.run_command(['systemctl'] + list(args))
+        if rc != 0:
+            raise NetnsError('systemctl %s failed (exit %d): %s' % (' '.join(args), rc, (err or out).strip()))
+        return out
+    return systemctl
+
+
 def finish(module, result):
     """exit_json with the change lines as ``changes`` and, in diff mode, as the diff."""
     lines = result.pop('diff_lines')

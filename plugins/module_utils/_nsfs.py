@@ -115,11 +115,7 @@ def list_netns():
 def _ensure_run_dir_shared():
     # Like iproute2: /run/netns is a shared mount so that names made later propagate
     # into mount namespaces cloned from this one (services with private mounts).
-    try:
-        os.mkdir(NETNS_RUN_DIR, 0o755)
-    except OSError as exc:
-        if exc.errno != errno.EEXIST:
-            raise
+    # run_dir_lock() made the directory.
     try:
         _mount('', NETNS_RUN_DIR, MS_SHARED | MS_REC)
     except OSError as exc:

@@ -58,17 +58,21 @@ def dropin_path(unit, unit_dir=UNIT_DIR):
     return '%s/%s.d/%s' % (unit_dir, unit, DROPIN_NAME)
 
 
+# Up before anything that sets up the network; stopped at shutdown.
+_EARLY = '''\
+DefaultDependencies=no
+Wants=network-pre.target
+Before=network-pre.target shutdown.target
+Conflicts=shutdown.target
+'''
+
 CREATOR_TEMPLATE = HEADER + '''\
 # The network namespace named by the instance: "systemctl start netns_name@blue" makes
 # /run/netns/blue, or adopts a namespace that already has that name.
 [Unit]
 Description=Network namespace %i
 Documentation=man:ip-netns(8)
-DefaultDependencies=no
-Wants=network-pre.target
-Before=network-pre.target shutdown.target
-Conflicts=shutdown.target
-
+''' + _EARLY + '''
 [Service]
 Type=oneshot
 RemainAfterExit=yes
@@ -93,11 +97,7 @@ LINK_TEMPLATE = HEADER + '''\
 Description=%j links of network namespace %i
 BindsTo=netns_name@%i.service
 After=netns_name@%i.service
-DefaultDependencies=no
-Wants=network-pre.target
-Before=network-pre.target shutdown.target
-Conflicts=shutdown.target
-
+''' + _EARLY + '''
 [Service]
 Type=oneshot
 RemainAfterExit=yes

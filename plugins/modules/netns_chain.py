@@ -228,8 +228,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._chain import (
     units_of,
 )
 from ansible_collections.netns.systemd.plugins.module_utils._links import converge_links
-from ansible_collections.netns.systemd.plugins.module_utils._module import finish, new_module, run_safely
-from ansible_collections.netns.systemd.plugins.module_utils._names import NetnsError
+from ansible_collections.netns.systemd.plugins.module_utils._module import finish, new_module, run_safely, systemctl_runner
 from ansible_collections.netns.systemd.plugins.module_utils._netns import remove_netns
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
 
@@ -260,11 +259,7 @@ def main():
     module = new_module(ARGUMENT_SPEC)
     params = module.params
 
-    def systemctl(*args):
-        rc, out, err = module.run_command(['systemctl'] + list(args))
-        if rc != 0:
-            raise NetnsError('systemctl %s failed (exit %d): %s' % (' '.join(args), rc, (err or out).strip()))
-        return out
+    systemctl = systemctl_runner(module)
 
     def run():
         entries = parse_entries(params['namespaces'])

@@ -152,8 +152,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._binding import (
     verify_binding,
 )
 from ansible_collections.netns.systemd.plugins.module_utils._chain import parse_unit_state
-from ansible_collections.netns.systemd.plugins.module_utils._module import finish, run_safely
-from ansible_collections.netns.systemd.plugins.module_utils._names import NetnsError
+from ansible_collections.netns.systemd.plugins.module_utils._module import finish, run_safely, systemctl_runner
 from ansible_collections.netns.systemd.plugins.module_utils._units import parse_systemctl_show
 
 ARGUMENT_SPEC = dict(
@@ -178,11 +177,7 @@ def main():
                            required_one_of=[('bindings', 'service')])
     params = module.params
 
-    def systemctl(*args):
-        rc, out, err = module.run_command(['systemctl'] + list(args))
-        if rc != 0:
-            raise NetnsError('systemctl %s failed (exit %d): %s' % (' '.join(args), rc, (err or out).strip()))
-        return out
+    systemctl = systemctl_runner(module)
 
     def run():
         items = params['bindings'] if params['bindings'] is not None else [

@@ -60,6 +60,16 @@ HOST = [
 ]
 
 
+def boot(entries, key='ExecStart'):
+    """What systemd does at boot (or, with ExecStop, at shutdown): creators first, then link units."""
+    if key == 'ExecStart':
+        for entry in entries:
+            run_creator(entry.name)
+    for entry in entries:
+        for kind in entry.kinds:
+            run_exec_lines(render_link_dropin(entry.name, kind, entry.links.get(kind, ()), entry.custom.get(kind)), key=key)
+
+
 def _kernel_links():
     """Links, addresses and routes of the host and each namespace, without indexes and MACs
     (random where the model sets none; the ones it sets are checked on their own)."""
@@ -73,12 +83,7 @@ def _kernel_links():
 def test_boot_units_build_the_same_kernel_state_as_the_modules():
     kernel.ip(None, 'link', 'add', 'br0', 'type', 'bridge')
     entries = parse_entries(HOST)
-    # At boot: the creators, then each link unit's drop-in.
-    for entry in entries:
-        run_creator(entry.name)
-    for entry in entries:
-        for kind in entry.kinds:
-            run_exec_lines(render_link_dropin(entry.name, kind, entry.links.get(kind, ())))
+    boot(entries)
     booted = _kernel_links()
     # The playbook: the core converges the same model into the same (already built) state...
     specs = [spec for entry in entries for kind in sorted(entry.links) for spec in entry.links[kind]]
@@ -104,27 +109,16 @@ def test_boot_units_build_the_same_kernel_state_as_the_modules():
 def test_link_units_are_idempotent_when_links_exist():
     kernel.ip(None, 'link', 'add', 'br0', 'type', 'bridge')
     entries = parse_entries(HOST)
-    for entry in entries:
-        run_creator(entry.name)
-        run_creator(entry.name)  # adopting: the second start does not fail
-    for _round in range(2):
-        for entry in entries:
-            for kind in entry.kinds:
-                run_exec_lines(render_link_dropin(entry.name, kind, entry.links.get(kind, ())))
+    boot(entries)
+    boot(entries)  # the creators adopt, the links exist: starting again does not fail
     assert kernel.addresses('blue', 'veth-b') == {'10.1.0.2/24'}
 
 
 def test_link_unit_stop_lines_remove_the_links():
     kernel.ip(None, 'link', 'add', 'br0', 'type', 'bridge')
     entries = parse_entries(HOST)
-    for entry in entries:
-        run_creator(entry.name)
-    for entry in entries:
-        for kind in entry.kinds:
-            run_exec_lines(render_link_dropin(entry.name, kind, entry.links.get(kind, ())))
-    for entry in entries:
-        for kind in entry.kinds:
-            run_exec_lines(render_link_dropin(entry.name, kind, entry.links.get(kind, ())), key='ExecStop')
+    boot(entries)
+    boot(entries, key='ExecStop')
     assert kernel.link(None, 've-blue0') is None
     assert kernel.link('red', 'veth-r') is None
     assert kernel.link('blue', 'mv0') is None
