@@ -38,7 +38,7 @@ wait_for_boot
 
 mkdir -p "$work/ansible_collections/netns"
 ln -s "$ROOT" "$work/ansible_collections/netns/systemd"
-printf '%s ansible_connection=containers.podman.podman ansible_python_interpreter=/usr/bin/python3\n' "$NAME" > "$work/inventory"
+printf '%s ansible_connection=containers.podman.podman ansible_python_interpreter=/usr/bin/python3 ansible_become=false\n' "$NAME" > "$work/inventory"
 export ANSIBLE_COLLECTIONS_PATH=$work ANSIBLE_LOCAL_TEMP=$work/tmp ANSIBLE_RETRY_FILES_ENABLED=0
 
 show "2. the playbook examples/service_in_netns.yml (--diff shows each change)"
