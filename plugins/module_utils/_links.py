@@ -71,10 +71,6 @@ class Route:
         dst = 'default' if self.dst.prefixlen == 0 else str(self.dst)
         return dst + (' via %s' % self.gateway if self.gateway is not None else '')
 
-    def as_dict(self):
-        return {'dst': 'default' if self.dst.prefixlen == 0 else str(self.dst),
-                'gateway': str(self.gateway) if self.gateway is not None else None}
-
 
 class End:
     """One interface of a link as the user wants it. ``None`` lists are left unmanaged."""

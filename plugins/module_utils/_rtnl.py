@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-__all__ = ['HAS_PYROUTE2', 'PYROUTE2_IMPORT_ERROR', 'NamespaceHandles', 'NetlinkError', 'pyroute2_version']
+__all__ = ['HAS_PYROUTE2', 'PYROUTE2_IMPORT_ERROR', 'NamespaceHandles', 'NetlinkError']
 
 import contextlib
 import os
@@ -37,15 +37,6 @@ except ImportError:
 else:
     HAS_PYROUTE2 = True
     PYROUTE2_IMPORT_ERROR = None
-
-
-def pyroute2_version():
-    # Debian's 0.7.2 reports pyroute2.__version__ as 'unknown': ask the package metadata.
-    try:
-        from importlib.metadata import version
-        return version('pyroute2')
-    except Exception:
-        return None
 
 
 class NamespaceHandles:

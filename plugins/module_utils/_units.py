@@ -207,7 +207,7 @@ def custom_lines(netns, commands):
     return start, stop
 
 
-def render_dropin(netns, start, stop_groups, other_netns=()):
+def render_dropin(start, stop_groups, other_netns=()):
     lines = [HEADER.rstrip('\n')]
     if other_netns:
         lines.append('[Unit]')
@@ -236,4 +236,4 @@ def render_link_dropin(netns, kind, specs=(), commands=None):
         for end in spec.ends:
             if end.netns not in (None, netns) and end.netns not in others:
                 others.append(end.netns)
-    return render_dropin(netns, start, stop_groups, others)
+    return render_dropin(start, stop_groups, others)
