@@ -68,8 +68,9 @@ def default_ifnames(netns):
 
 
 def render_resolv_conf(dns, netns):
+    """The resolv.conf of ``netns``, or None to leave the file to others (a VPN client's up script)."""
     if not dns:
-        return '# No resolver for network namespace %s: name lookups inside it fail instead of leaking out.\n' % netns
+        return None
     if dns.get('content') is not None:
         content = dns['content']
         return content if content.endswith('\n') or not content else content + '\n'
@@ -234,7 +235,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             content = render_link_dropin(entry.name, kind, entry.links.get(kind, ()), entry.custom.get(kind))
             _plan_file(plan, dropin_path(link_unit(kind, entry.name), unit_dir), content)
         resolv = os.path.join(etc_dir, entry.name, 'resolv.conf')
-        if read_file(resolv) != entry.resolv_conf:
+        if entry.resolv_conf is not None and read_file(resolv) != entry.resolv_conf:
             plan.resolv_files[resolv] = entry.resolv_conf
             plan.lines.append('~ %s' % resolv)
         for unit in entry.units:

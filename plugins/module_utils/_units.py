@@ -81,8 +81,9 @@ ConfigurationDirectory=netns/%i
 # fails when the name is not a namespace.
 ExecStart=-ip netns add %i
 ExecStart=ip -n %i link set lo up
-# The resolver of the namespace: empty (no lookups, none leaking to the host's resolver)
-# until the netns role writes it; services joined to the namespace see it as /etc/resolv.conf.
+# The resolver of the namespace, made empty if missing (no lookups, none leaking to the
+# host's resolver) until the role or a VPN client writes it; joined services see it as
+# /etc/resolv.conf.
 ExecStart=touch /etc/netns/%i/resolv.conf
 ExecStop=-ip netns delete %i
 

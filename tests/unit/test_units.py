@@ -189,7 +189,14 @@ def test_resolv_conf_renders_servers_search_options_or_content():
         '# Resolver of network namespace x, managed by netns.systemd.\nnameserver 10.0.0.1\nnameserver fd00::1\n'
         'search lan\noptions edns0\n')
     assert render_resolv_conf({'content': 'nameserver 1.1.1.1'}, 'x') == 'nameserver 1.1.1.1\n'
-    assert 'nameserver' not in render_resolv_conf(None, 'x')
+    assert render_resolv_conf(None, 'x') is None
+
+
+def test_resolv_conf_without_dns_is_left_to_others(tmp_path):
+    etc_dir = str(tmp_path)
+    rewrite_in_place(os.path.join(etc_dir, 'vpn', 'resolv.conf'), 'nameserver 10.8.0.1\n')
+    plan = plan_chain(parse_entries([{'name': 'vpn'}]), {}, unit_dir=str(tmp_path / 'units'), etc_dir=etc_dir)
+    assert plan.resolv_files == {}
 
 
 def test_resolv_conf_is_rewritten_in_place_and_units_atomically(tmp_path):
