@@ -235,9 +235,14 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             content = render_link_dropin(entry.name, kind, entry.links.get(kind, ()), entry.custom.get(kind))
             _plan_file(plan, dropin_path(link_unit(kind, entry.name), unit_dir), content)
         resolv = os.path.join(etc_dir, entry.name, 'resolv.conf')
-        if entry.resolv_conf is not None and read_file(resolv) != entry.resolv_conf:
+        current = read_file(resolv)
+        if entry.resolv_conf is not None and current != entry.resolv_conf:
             plan.resolv_files[resolv] = entry.resolv_conf
             plan.lines.append('~ %s' % resolv)
+        elif entry.resolv_conf is None and current is None:
+            # Empty: no lookups inside, none leaking to the host's resolver, until a VPN client fills it.
+            plan.resolv_files[resolv] = ''
+            plan.lines.append('+ %s' % resolv)
         for unit in entry.units:
             active, enabled = unit_state.get(unit, (False, False))
             if entry.enabled and not enabled:

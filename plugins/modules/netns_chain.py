@@ -20,7 +20,8 @@ description:
   - The templates are static. Each link unit gets a drop-in of plain C(ip) lines rendered from the
     same model the M(netns.systemd.netns_veth) and M(netns.systemd.netns_macvlan) modules converge,
     so C(systemctl cat netns-veth@blue) shows what happens at boot.
-  - Writes C(/etc/netns/NAME/resolv.conf), where O(namespaces[].dns) is given, by truncating and rewriting the same file, so services
+  - Writes C(/etc/netns/NAME/resolv.conf) (empty when O(namespaces[].dns) is not given and the file is missing)
+    by truncating and rewriting the same file, so services
     joined to the namespace (which see it as C(/etc/resolv.conf)) get the change without a restart.
   - Reloads systemd once when a unit file changed, then enables and starts the units, and converges
     the live links (addresses, MTU, MAC, routes) the way the link modules do.
@@ -61,9 +62,8 @@ options:
       dns:
         description:
           - The resolver of the namespace, written to C(/etc/netns/NAME/resolv.conf).
-          - Without it the file is left as it is, for a VPN client's up script to fill in. The creator unit
-            makes it empty if it is missing, so lookups inside the namespace fail rather than leak to the
-            host's resolver.
+          - Without it the file is created empty if it is missing (lookups inside the namespace fail rather
+            than leak to the host's resolver) and is otherwise left as it is, for a VPN client's up script to fill in.
         type: dict
         suboptions:
           nameservers:

@@ -43,7 +43,7 @@ def run_exec_lines(unit_text, key='ExecStart'):
 
 
 def run_creator(netns):
-    run_exec_lines(CREATOR_TEMPLATE.replace('%i', netns).replace('ExecStart=touch', '#'))
+    run_exec_lines(CREATOR_TEMPLATE.replace('%i', netns))
 
 
 HOST = [
@@ -192,11 +192,13 @@ def test_resolv_conf_renders_servers_search_options_or_content():
     assert render_resolv_conf(None, 'x') is None
 
 
-def test_resolv_conf_without_dns_is_left_to_others(tmp_path):
-    etc_dir = str(tmp_path)
-    rewrite_in_place(os.path.join(etc_dir, 'vpn', 'resolv.conf'), 'nameserver 10.8.0.1\n')
-    plan = plan_chain(parse_entries([{'name': 'vpn'}]), {}, unit_dir=str(tmp_path / 'units'), etc_dir=etc_dir)
-    assert plan.resolv_files == {}
+def test_resolv_conf_without_dns_is_created_empty_then_left_to_others(tmp_path):
+    etc_dir, unit_dir = str(tmp_path), str(tmp_path / 'units')
+    path = os.path.join(etc_dir, 'vpn', 'resolv.conf')
+    plan = plan_chain(parse_entries([{'name': 'vpn'}]), {}, unit_dir=unit_dir, etc_dir=etc_dir)
+    assert plan.resolv_files == {path: ''} and '+ %s' % path in plan.lines
+    rewrite_in_place(path, 'nameserver 10.8.0.1\n')
+    assert plan_chain(parse_entries([{'name': 'vpn'}]), {}, unit_dir=unit_dir, etc_dir=etc_dir).resolv_files == {}
 
 
 def test_resolv_conf_is_rewritten_in_place_and_units_atomically(tmp_path):
