@@ -76,14 +76,14 @@ Documentation=man:ip-netns(8)
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-# /etc/netns/NAME, where "ip netns exec" and joined services find the namespace's
-# resolv.conf. netns_chain puts that file there when it installs the namespace (on /etc it
-# stays across boots); creating it here would cost a process per namespace at every boot.
 ConfigurationDirectory=netns/%i
 # "ip netns add" fails when the name exists (adopted: the "-" ignores it); the next line
 # fails when the name is not a namespace.
 ExecStart=-ip netns add %i
 ExecStart=ip -n %i link set lo up
+# The namespace's resolver, made empty if missing (no lookups, none leaking to the host's
+# resolver) until the role or a VPN client fills it; joined services see it as /etc/resolv.conf.
+ExecStart=touch /etc/netns/%i/resolv.conf
 ExecStop=-ip netns delete %i
 
 [Install]
