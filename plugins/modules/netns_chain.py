@@ -229,16 +229,15 @@ from ansible_collections.netns.systemd.plugins.module_utils._chain import (
     units_of,
 )
 from ansible_collections.netns.systemd.plugins.module_utils._links import converge_links
-from ansible_collections.netns.systemd.plugins.module_utils._module import finish, new_module, run_safely, systemctl_runner
+from ansible_collections.netns.systemd.plugins.module_utils._module import ROUTES, finish, new_module, run_safely, systemctl_runner
 from ansible_collections.netns.systemd.plugins.module_utils._netns import remove_netns
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
 
-_ROUTES = dict(type='list', elements='dict', options=dict(dst=dict(type='str', required=True), gateway=dict(type='str')))
 _LINK = dict(
     type=dict(type='str', default='veth'), name=dict(type='str'), peer=dict(type='str'), peer_netns=dict(type='str'),
     parent=dict(type='str'), mode=dict(type='str', choices=['private', 'vepa', 'bridge', 'passthru', 'source']),
     addresses=dict(type='list', elements='str'), peer_addresses=dict(type='list', elements='str'),
-    mac=dict(type='str'), peer_mac=dict(type='str'), mtu=dict(type='int'), routes=_ROUTES, peer_routes=_ROUTES,
+    mac=dict(type='str'), peer_mac=dict(type='str'), mtu=dict(type='int'), routes=ROUTES, peer_routes=ROUTES,
     up_outside=dict(type='str'), up_inside=dict(type='str'), down_inside=dict(type='str'), down_outside=dict(type='str'),
 )
 _DNS = dict(nameservers=dict(type='list', elements='str'), search=dict(type='list', elements='str'),
