@@ -11,12 +11,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import glob
 import os
 import re
 import time
 
-from ansible_collections.netns.systemd.plugins.module_utils._chain import read_file, write_atomically
+from ansible_collections.netns.systemd.plugins.module_utils._chain import managed_dropins, read_file, remove_dropin, write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import NETNS_RUN_DIR, netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
@@ -25,6 +24,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     UNIT_DIR,
     check_unit_instance,
     creator_unit,
+    link_unit,
 )
 
 _SERVICE_RE = re.compile(r'^[A-Za-z0-9:_.\\@-]+$')
@@ -50,8 +50,7 @@ def binding_path(service, unit_dir=UNIT_DIR):
 
 def link_units_of(netns, unit_dir=UNIT_DIR):
     """The link units the chain installed for ``netns``: a bound service starts after them."""
-    pattern = os.path.join(unit_dir, 'netns-*@%s.service.d' % glob.escape(netns), DROPIN_NAME)
-    return sorted(os.path.basename(os.path.dirname(p))[:-len('.d')] for p in glob.glob(pattern))
+    return [link_unit(kind, netns) for kind in sorted(managed_dropins(netns, unit_dir))]
 
 
 def render_binding(service, netns, dns_isolation, link_units=()):
@@ -117,9 +116,7 @@ def plan_bindings(bindings, unit_dir=UNIT_DIR):
 def apply_bindings(changes):
     for _binding, path, new, _old in changes:
         if new is None:
-            os.unlink(path)
-            if not os.listdir(os.path.dirname(path)):
-                os.rmdir(os.path.dirname(path))
+            remove_dropin(path)
         else:
             write_atomically(path, new)
 

@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import errno
 import glob
+import ipaddress
 import os
 import shutil
 import tempfile
@@ -85,7 +86,6 @@ def render_resolv_conf(dns, netns):
 
 
 def _check_dns(dns, where):
-    import ipaddress
     if not dns:
         return
     if dns.get('content') is not None and any(dns.get(k) for k in ('nameservers', 'search', 'options')):
@@ -150,6 +150,14 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
 
 
 # ---------------------------------------------------------------- files
+
+def remove_dropin(path):
+    """Remove a file, and its directory when that is a drop-in directory left empty."""
+    os.unlink(path)
+    parent = os.path.dirname(path)
+    if parent.endswith('.service.d') and not os.listdir(parent):
+        os.rmdir(parent)
+
 
 def read_file(path):
     try:
@@ -217,7 +225,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
         _plan_file(plan, os.path.join(unit_dir, unit), content)
 
     for entry in entries:
-        existing_dropins = _managed_dropins(entry.name, unit_dir)
+        existing_dropins = managed_dropins(entry.name, unit_dir)
         if entry.state == 'absent':
             for unit in [link_unit(kind, entry.name) for kind in sorted(existing_dropins)] + [creator_unit(entry.name)]:
                 _plan_retirement(plan, unit, unit_state)
@@ -298,7 +306,7 @@ def _plan_removal(plan, path):
     plan.lines.append('- %s' % path)
 
 
-def _managed_dropins(netns, unit_dir):
+def managed_dropins(netns, unit_dir):
     """{kind: drop-in path} of the link units this collection wrote for ``netns``."""
     found = {}
     pattern = os.path.join(unit_dir, 'netns-*@%s.service.d' % glob.escape(netns), DROPIN_NAME)
@@ -313,7 +321,7 @@ def units_of(entries, unit_dir=UNIT_DIR):
     units = []
     for entry in entries:
         units.append(creator_unit(entry.name))
-        kinds = set(entry.kinds) | set(_managed_dropins(entry.name, unit_dir))
+        kinds = set(entry.kinds) | set(managed_dropins(entry.name, unit_dir))
         units.extend(link_unit(kind, entry.name) for kind in sorted(kinds))
     return units
 
@@ -335,10 +343,7 @@ def apply_chain(plan, systemctl):
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path)
         elif os.path.lexists(path):
-            os.unlink(path)
-            parent = os.path.dirname(path)
-            if parent.endswith('.service.d') and not os.listdir(parent):
-                os.rmdir(parent)
+            remove_dropin(path)
     for path, content in sorted(plan.unit_files.items()):
         write_atomically(path, content)
     for path, content in sorted(plan.resolv_files.items()):
