@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 
 
@@ -94,3 +95,6 @@ def wipe():
     for entry in ip_json(None, 'link', 'show'):
         if entry['ifname'] != 'lo':
             ip(None, 'link', 'delete', entry['ifname'], check=False)
+    # The sandbox's own tmpfs /etc/netns (in_sandbox() guards every caller).
+    for name in os.listdir('/etc/netns'):
+        shutil.rmtree(os.path.join('/etc/netns', name))

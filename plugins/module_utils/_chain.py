@@ -22,19 +22,29 @@ import tempfile
 from ansible_collections.netns.systemd.plugins.module_utils._links import check_unique_ends, macvlan_spec, veth_spec
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
+    BATCHED_KINDS,
+    BOOT_DIR,
+    BOOT_MARKS,
+    BOOT_SCRIPT,
+    BOOT_UNIT,
+    BOOT_UNIT_TEXT,
     CREATOR_TEMPLATE,
+    CREATOR_WORKER_TEMPLATE,
     DROPIN_NAME,
     HEADER,
-    LINK_TEMPLATE,
     UNIT_DIR,
+    VETH_WORKER_TEMPLATE,
+    boot_batches,
     check_custom_kind,
     check_unit_instance,
     creator_unit,
     dropin_path,
     link_template,
+    link_template_text,
     link_unit,
     parse_systemctl_show,
-    render_link_dropin,
+    render_link_dropins,
+    worker_unit,
 )
 
 NETNS_ETC_DIR = '/etc/netns'
@@ -205,32 +215,54 @@ class ChainPlan:
 
     def __init__(self):
         self.unit_files = {}        # path -> content (atomically)
+        self.boot_files = {}        # path -> content (atomically; no daemon-reload needed)
         self.resolv_files = {}      # path -> content (in place)
         self.remove_paths = []      # files and directories to remove after stopping
         self.stop, self.disable, self.enable, self.start = [], [], [], []
         self.lines = []
 
 
-def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, start=True):
-    """Compare what the entries need with the disk and ``unit_state`` ({unit: (active, enabled)})."""
+def boot_eligible(entries):
+    """Names whose creator and veth work the boot batch does: enabled namespaces whose veths
+    lead only to enabled namespaces of the list (a disabled one comes up later, by its unit)."""
+    enabled = set(e.name for e in entries if e.state == 'present' and e.enabled)
+    return set(e.name for e in entries if e.name in enabled
+               and all(end.netns in enabled or end.netns is None for spec in e.links.get('veth', ()) for end in spec.ends))
+
+
+def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, start=True, boot_dir=BOOT_DIR, marks_dir=BOOT_MARKS):
+    """Compare what the entries need with the disk and ``unit_state`` ({unit: (active, enabled)}).
+    The directories are parameters for the tests; the module uses the defaults."""
     plan = ChainPlan()
     kinds_used = set()
     for entry in entries:
         if entry.state == 'present':
             kinds_used.update(entry.kinds)
-    templates = {creator_unit(''): CREATOR_TEMPLATE} if any(e.state == 'present' for e in entries) else {}
+    templates = {}
+    if any(e.state == 'present' for e in entries):
+        templates = {creator_unit(''): CREATOR_TEMPLATE, worker_unit(creator_unit('')): CREATOR_WORKER_TEMPLATE, BOOT_UNIT: BOOT_UNIT_TEXT}
+        _plan_file(plan, os.path.join(boot_dir, 'boot.sh'), BOOT_SCRIPT, plan.boot_files)
+        if not unit_state.get(BOOT_UNIT, (False, False))[1]:
+            plan.enable.append(BOOT_UNIT)
+            plan.lines.append('+ enable %s' % BOOT_UNIT)
     for kind in sorted(kinds_used):
-        templates[link_template(kind)] = LINK_TEMPLATE
+        templates[link_template(kind)] = link_template_text(kind)
+        if kind in BATCHED_KINDS:
+            templates[worker_unit(link_template(kind))] = VETH_WORKER_TEMPLATE
     for unit, content in sorted(templates.items()):
         _plan_file(plan, os.path.join(unit_dir, unit), content)
 
+    eligible = boot_eligible(entries)
     for entry in entries:
         existing_dropins = managed_dropins(entry.name, unit_dir)
+        batch_dir = os.path.join(boot_dir, 'boot', entry.name)
+        batches = boot_batches(entry.name, entry.links.get('veth', ())) if entry.name in eligible else {}
+        _plan_tree(plan, batch_dir, dict((os.path.join(batch_dir, name), text) for name, text in batches.items()))
         if entry.state == 'absent':
             for unit in [link_unit(kind, entry.name) for kind in sorted(existing_dropins)] + [creator_unit(entry.name)]:
                 _plan_retirement(plan, unit, unit_state)
             for kind in sorted(existing_dropins):
-                _plan_removal(plan, existing_dropins[kind])
+                _plan_dropins_removal(plan, existing_dropins[kind])
             netns_dir = os.path.join(etc_dir, entry.name)
             if os.path.lexists(netns_dir):
                 plan.remove_paths.append(netns_dir)
@@ -238,10 +270,11 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             continue
         for kind in sorted(set(existing_dropins) - set(entry.kinds)):
             _plan_retirement(plan, link_unit(kind, entry.name), unit_state)
-            _plan_removal(plan, existing_dropins[kind])
+            _plan_dropins_removal(plan, existing_dropins[kind])
         for kind in entry.kinds:
-            content = render_link_dropin(entry.name, kind, entry.links.get(kind, ()), entry.custom.get(kind))
-            _plan_file(plan, dropin_path(link_unit(kind, entry.name), unit_dir), content)
+            dropins = render_link_dropins(entry.name, kind, entry.links.get(kind, ()), entry.custom.get(kind))
+            for unit, content in dropins.items():
+                _plan_file(plan, dropin_path(unit, unit_dir), content)
         resolv = os.path.join(etc_dir, entry.name, 'resolv.conf')
         current = read_file(resolv)
         if entry.resolv_conf is not None and current != entry.resolv_conf:
@@ -262,25 +295,58 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             if start and not active:
                 plan.start.append(unit)
                 plan.lines.append('+ start %s' % unit)
-    _plan_unused_templates(plan, templates, unit_dir)
+    _plan_unused_templates(plan, templates, unit_state, unit_dir, (boot_dir, os.path.dirname(marks_dir)))
     return plan
 
 
-def _plan_unused_templates(plan, needed, unit_dir):
+def _plan_tree(plan, directory, files):
+    """Make ``directory`` hold exactly ``files`` ({path: content}); none: remove it."""
+    if not files:
+        if os.path.lexists(directory):
+            _plan_removal(plan, directory)
+        return
+    for path, content in sorted(files.items()):
+        _plan_file(plan, path, content, plan.boot_files)
+    if os.path.isdir(directory):
+        for name in sorted(os.listdir(directory)):
+            path = os.path.join(directory, name)
+            if path not in files:
+                _plan_removal(plan, path)
+
+
+def _plan_dropins_removal(plan, path):
+    """Remove a link unit's drop-in, and its worker's when it has one."""
+    _plan_removal(plan, path)
+    unit = os.path.basename(os.path.dirname(path))[:-len('.d')]
+    worker = os.path.join(os.path.dirname(os.path.dirname(path)), worker_unit(unit) + '.d', DROPIN_NAME)
+    if os.path.lexists(worker):
+        _plan_removal(plan, worker)
+
+
+def _plan_unused_templates(plan, needed, unit_state, unit_dir, boot_dirs):
     """Remove the templates this collection installed that nothing on the host uses any more."""
     removed = set(plan.remove_paths)
-    for path in sorted(glob.glob(os.path.join(unit_dir, 'netns*@.service'))):
+    creator_users = None
+    for path in sorted(glob.glob(os.path.join(unit_dir, 'netns*@.service'))) + [os.path.join(unit_dir, BOOT_UNIT)]:
         template = os.path.basename(path)
         if template in needed or not (read_file(path) or '').startswith(HEADER):
             continue
         prefix = template[:-len('.service')]
-        if template == creator_unit(''):
-            # A creator still enabled for a namespace this call did not name keeps it.
-            users = [p for p in glob.glob(os.path.join(unit_dir, '*.wants', prefix + '*.service'))
-                     if os.path.basename(p) not in plan.disable]
+        if template in (creator_unit(''), worker_unit(creator_unit('')), BOOT_UNIT):
+            # A creator still enabled for a namespace this call did not name keeps them.
+            if creator_users is None:
+                creator_users = [p for p in glob.glob(os.path.join(unit_dir, '*.wants', creator_unit('*')))
+                                 if os.path.basename(p) not in plan.disable]
+            users = creator_users
         else:
             users = [p for p in glob.glob(os.path.join(unit_dir, prefix + '*.service.d', DROPIN_NAME)) if p not in removed]
         if not users:
+            if template == BOOT_UNIT:
+                # No namespace left at boot: its script and batch files, and its marks.
+                _plan_retirement(plan, BOOT_UNIT, unit_state)
+                for directory in boot_dirs:
+                    if os.path.lexists(directory):
+                        _plan_removal(plan, directory)
             _plan_removal(plan, path)
 
 
@@ -295,9 +361,9 @@ def _plan_retirement(plan, unit, unit_state):
         plan.lines.append('- disable %s' % unit)
 
 
-def _plan_file(plan, path, content):
+def _plan_file(plan, path, content, where=None):
     if read_file(path) != content:
-        plan.unit_files[path] = content
+        (plan.unit_files if where is None else where)[path] = content
         plan.lines.append('~ %s' % path)
 
 
@@ -312,13 +378,15 @@ def managed_dropins(netns, unit_dir):
     pattern = os.path.join(unit_dir, 'netns-*@%s.service.d' % glob.escape(netns), DROPIN_NAME)
     for path in glob.glob(pattern):
         unit = os.path.basename(os.path.dirname(path))[:-len('.d')]
-        found[unit[len('netns-'):unit.index('@')]] = path
+        kind = unit[len('netns-'):unit.index('@')]
+        if '-' not in kind:     # not a worker (netns-veth-up@): kinds have no '-'
+            found[kind] = path
     return found
 
 
 def units_of(entries, unit_dir=UNIT_DIR):
     """Every unit whose state the plan needs: each entry's units and managed leftovers."""
-    units = []
+    units = [BOOT_UNIT]
     for entry in entries:
         units.append(creator_unit(entry.name))
         kinds = set(entry.kinds) | set(managed_dropins(entry.name, unit_dir))
@@ -344,7 +412,7 @@ def apply_chain(plan, systemctl):
             shutil.rmtree(path)
         elif os.path.lexists(path):
             remove_dropin(path)
-    for path, content in sorted(plan.unit_files.items()):
+    for path, content in sorted(plan.unit_files.items()) + sorted(plan.boot_files.items()):
         write_atomically(path, content)
     for path, content in sorted(plan.resolv_files.items()):
         rewrite_in_place(path, content)

@@ -4,11 +4,17 @@
 """systemd units for namespaces and their links, rendered from the same model the link
 modules converge (LinkSpec), and the files they live in.
 
-The chain: ``netns_name@NAME.service`` creates (or adopts) namespace NAME;
-``netns-TYPE@NAME.service`` adds the links of one kind to it, bound to and ordered after
-the creator (and after the creator of a peer namespace). The templates are static; what
-differs per namespace is a drop-in of plain ``ip`` lines, readable with ``systemctl cat``.
-Private to the collection: not an API.
+The chain: ``netns_name@NAME.service`` stands for namespace NAME; ``netns-TYPE@NAME.service``
+for the links of one kind in it, bound to and ordered after the creator (and after the
+creator of a peer namespace). The templates are static; what differs per namespace is a
+drop-in of plain ``ip`` lines, readable with ``systemctl cat``.
+
+At boot, ``netns-boot.service`` brings up every enabled namespace and its veth links at once,
+with one ``ip -batch`` on the host and one per namespace. So that the units then start
+without a process of their own, the creator and the veth unit do their work in a worker
+(``netns_name-up@`` and ``netns-veth-up@``, pulled in with Requires=) that is skipped when
+the boot batch has marked the namespace as done; a stop removes the mark, so any later start
+does the work itself. Private to the collection: not an API.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,6 +26,13 @@ import re
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 
 UNIT_DIR = '/etc/systemd/system'
+BOOT_DIR = '/etc/netns-systemd'
+BOOT_UNIT = 'netns-boot.service'
+# A namespace the boot batch brought up (with its veth links) gets a file here; a stop of
+# its creator or veth unit removes it.
+BOOT_MARKS = '/run/netns-systemd/booted'
+# Kinds whose work the boot batch does; their units start through a worker it can skip.
+BATCHED_KINDS = ('veth',)
 DROPIN_NAME = 'netns-systemd.conf'
 BUILTIN_KINDS = ('veth', 'macvlan')
 # A namespace name is used raw as the unit instance and read back with %i (never %I, which
@@ -54,6 +67,12 @@ def link_template(kind):
     return 'netns-%s@.service' % kind
 
 
+def worker_unit(unit):
+    """``netns_name-up@blue.service`` for ``netns_name@blue.service``: where its start work runs."""
+    prefix, instance = unit.split('@', 1)
+    return '%s-up@%s' % (prefix, instance)
+
+
 def dropin_path(unit, unit_dir=UNIT_DIR):
     return '%s/%s.d/%s' % (unit_dir, unit, DROPIN_NAME)
 
@@ -66,16 +85,44 @@ Before=network-pre.target shutdown.target
 Conflicts=shutdown.target
 '''
 
+
+def _worker(what, after):
+    """The start of a unit whose work the boot batch may have done: the worker runs it
+    unless the namespace has the batch's mark."""
+    return '''\
+[Unit]
+Description=%s
+DefaultDependencies=no
+After=%s netns-boot.service
+ConditionPathExists=!%s/%%i
+
+[Service]
+Type=oneshot
+''' % (what, after, BOOT_MARKS)
+
+
+_UNMARK = 'ExecStopPost=-rm -f %s/%%i\n' % BOOT_MARKS
+
 CREATOR_TEMPLATE = HEADER + '''\
 # The network namespace named by the instance: "systemctl start netns_name@blue" makes
-# /run/netns/blue, or adopts a namespace that already has that name.
+# /run/netns/blue, or adopts a namespace that already has that name. The work is done by
+# netns_name-up@blue.service (or, at boot, by netns-boot.service for all namespaces at once).
 [Unit]
 Description=Network namespace %i
 Documentation=man:ip-netns(8)
+Requires=netns_name-up@%i.service
+After=netns_name-up@%i.service
 ''' + _EARLY + '''
 [Service]
 Type=oneshot
 RemainAfterExit=yes
+ExecStop=-ip netns delete %i
+''' + _UNMARK + '''
+[Install]
+WantedBy=multi-user.target
+'''
+
+CREATOR_WORKER_TEMPLATE = HEADER + _worker('Create or adopt network namespace %i', 'systemd-remount-fs.service') + '''\
 ConfigurationDirectory=netns/%i
 # "ip netns add" fails when the name exists (adopted: the "-" ignores it); the next line
 # fails when the name is not a namespace.
@@ -84,10 +131,6 @@ ExecStart=ip -n %i link set lo up
 # The namespace's resolver, made empty if missing (no lookups, none leaking to the host's
 # resolver) until the role or a VPN client fills it; joined services see it as /etc/resolv.conf.
 ExecStart=touch /etc/netns/%i/resolv.conf
-ExecStop=-ip netns delete %i
-
-[Install]
-WantedBy=multi-user.target
 '''
 
 LINK_TEMPLATE = HEADER + '''\
@@ -105,6 +148,90 @@ RemainAfterExit=yes
 [Install]
 WantedBy=multi-user.target
 '''
+
+VETH_TEMPLATE = HEADER + '''\
+# The veth links of the network namespace named by the instance: netns-veth-up@ (systemctl
+# cat shows its drop-in) makes them, the drop-in here removes them; they go away with the
+# namespace.
+[Unit]
+Description=veth links of network namespace %i
+BindsTo=netns_name@%i.service
+After=netns_name@%i.service
+Requires=netns-veth-up@%i.service
+After=netns-veth-up@%i.service
+''' + _EARLY + '''
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+''' + _UNMARK + '''
+[Install]
+WantedBy=multi-user.target
+'''
+
+VETH_WORKER_TEMPLATE = HEADER + _worker('Create the veth links of network namespace %i', 'netns_name@%i.service')
+
+BOOT_UNIT_TEXT = HEADER + '''\
+# Every enabled namespace of this host and its veth links, brought up at once at boot
+# (see the script). It marks each namespace it brought up whole, and the units of those
+# then start without a process of their own; the units do the rest.
+[Unit]
+Description=Network namespaces and veth links of this host, at once
+Documentation=file://%s/boot.sh
+DefaultDependencies=no
+After=systemd-remount-fs.service
+Before=network-pre.target
+
+[Service]
+Type=oneshot
+RuntimeDirectory=netns-systemd/booted
+RuntimeDirectoryPreserve=yes
+ExecStart=/bin/sh %s/boot.sh
+
+[Install]
+WantedBy=multi-user.target
+''' % (BOOT_DIR, BOOT_DIR)
+
+BOOT_SCRIPT = '''#!/bin/sh
+''' + HEADER + '''\
+# Run by netns-boot.service. Each directory in boot/ is an enabled namespace whose links
+# all lead to enabled namespaces: "outside" has its ip lines for the host, "in-NAME" the
+# ones to run inside namespace NAME. The host side of every namespace goes through one
+# "ip -batch", then each namespace's inside through one more. A namespace whose lines all
+# worked is marked in ''' + BOOT_MARKS + ''', and the start work of its units is
+# skipped; anything else is left to those units, which redo it (every line is idempotent).
+cd ''' + BOOT_DIR + '''/boot 2>/dev/null || exit 0
+set --
+for dir in */; do
+    [ -d "$dir" ] && set -- "$@" "${dir%/}"
+done
+[ $# -gt 0 ] || exit 0
+{
+    for ns; do
+        [ -e "/run/netns/$ns" ] || echo "netns add $ns"
+    done
+    cat ./*/outside 2>/dev/null
+} | ip -batch - || {
+    echo "netns-boot: the host side failed; every namespace is left to its units" >&2
+    exit 0
+}
+for ns; do
+    ok=1
+    for file in "$ns"/in-*; do
+        [ -f "$file" ] || continue
+        ip -n "${file##*/in-}" -batch "$file" || ok=0
+    done
+    if [ -d "/etc/netns/$ns" ]; then : >> "/etc/netns/$ns/resolv.conf" || ok=0; else ok=0; fi
+    if [ $ok = 1 ]; then
+        : > "''' + BOOT_MARKS + '''/$ns"
+    else
+        echo "netns-boot: $ns is left to its units" >&2
+    fi
+done
+'''
+
+
+def link_template_text(kind):
+    return VETH_TEMPLATE if kind in BATCHED_KINDS else LINK_TEMPLATE
 
 
 def parse_systemctl_show(output):
@@ -138,24 +265,25 @@ def _ip(netns, *args):
     return ['ip'] + (['-n', netns] if netns else []) + list(args)
 
 
-def _end_up_lines(end):
-    """Bring an end up with its MTU, MAC, addresses and routes, idempotently (replace)."""
-    lines = []
+def _end_settings(end):
+    """``ip`` arguments (without ``ip -n NS``) that bring an end up with its MTU, MAC,
+    addresses and routes, idempotently (replace)."""
     settings = []
     if end.mtu is not None:
         settings += ['mtu', str(end.mtu)]
     if end.mac is not None:
         settings += ['address', end.mac]
-    lines.append(exec_line('ExecStart', _ip(end.netns, 'link', 'set', end.ifname, *(settings + ['up']))))
+    yield ['link', 'set', end.ifname] + settings + ['up']
     for address in end.addresses or ():
-        lines.append(exec_line('ExecStart', _ip(end.netns, 'addr', 'replace', str(address), 'dev', end.ifname)))
+        yield ['addr', 'replace', str(address), 'dev', end.ifname]
     for route in end.routes or ():
         via = ['via', str(route.gateway)] if route.gateway is not None else []
-        dst = 'default' if route.dst.prefixlen == 0 else str(route.dst)
-        family = ['-6'] if route.dst.version == 6 else []
-        argv = _ip(end.netns, *(family + ['route', 'replace', dst] + via + ['dev', end.ifname, 'proto', 'static']))
-        lines.append(exec_line('ExecStart', argv))
-    return lines
+        # An explicit prefix (0.0.0.0/0, ::/0) names the family, in a batch line too.
+        yield ['route', 'replace', str(route.dst)] + via + ['dev', end.ifname, 'proto', 'static']
+
+
+def _end_up_lines(end):
+    return [exec_line('ExecStart', _ip(end.netns, *args)) for args in _end_settings(end)]
 
 
 def veth_lines(spec):
@@ -174,6 +302,43 @@ def veth_lines(spec):
     return lines, stop
 
 
+_BATCH_WORD = re.compile(r'^[A-Za-z0-9_.:/@+=,-]+$')
+
+
+def _batch_line(args):
+    # Batch lines are split on blanks with no quoting: every word must be plain (names and
+    # addresses are validated long before; this only guards the renderer).
+    for word in args:
+        if not _BATCH_WORD.match(word):
+            raise InvalidInput('%r cannot be written to an ip batch file' % (word,))
+    return ' '.join(args) + '\n'
+
+
+def _into(end):
+    return ['netns', end.netns] if end.netns else []
+
+
+def boot_batches(netns, veth_specs):
+    """The boot batch of ``netns`` and its veths: {'outside': host lines, 'in-NAME': lines
+    to run inside namespace NAME}. Every pair is made from the host, each end sent straight
+    to its namespace; then each end is set up where it lives."""
+    files = {'in-%s' % netns: _batch_line(['link', 'set', 'lo', 'up'])}
+    outside = []
+    for spec in veth_specs:
+        end, peer = spec.end, spec.peer
+        outside.append(_batch_line(['link', 'add', end.ifname] + _into(end) + ['type', 'veth', 'peer', 'name', peer.ifname] + _into(peer)))
+        for one in (end, peer):
+            lines = [_batch_line(args) for args in _end_settings(one)]
+            if one.netns is None:
+                outside.extend(lines)
+            else:
+                key = 'in-%s' % one.netns
+                files[key] = files.get(key, '') + ''.join(lines)
+    if outside:
+        files['outside'] = ''.join(outside)
+    return files
+
+
 # At boot the parent may appear after this unit starts (a NIC named late, a bridge made by
 # another unit): wait for it, up to 30 s.
 _WAIT_FOR_LINK = 'n=0; until ip link show dev "$1" >/dev/null 2>&1; do n=$((n+1)); [ $n -lt 300 ] || exit 1; sleep 0.1; done'
@@ -182,8 +347,7 @@ _WAIT_FOR_LINK = 'n=0; until ip link show dev "$1" >/dev/null 2>&1; do n=$((n+1)
 def macvlan_lines(spec):
     end = spec.end
     lines = [exec_line('ExecStartPre', ['sh', '-c', _WAIT_FOR_LINK, 'wait-for-parent', spec.parent])]
-    into = ['netns', end.netns] if end.netns else []
-    create = _ip(None, 'link', 'add', 'link', spec.parent, 'name', end.ifname, *(into + ['type', 'macvlan', 'mode', spec.mode]))
+    create = _ip(None, 'link', 'add', 'link', spec.parent, 'name', end.ifname, *(_into(end) + ['type', 'macvlan', 'mode', spec.mode]))
     lines.append(exec_line('ExecStart', create, ignore_failure=True))
     lines += _end_up_lines(end)
     stop = [exec_line('ExecStop', _ip(end.netns, 'link', 'del', end.ifname), ignore_failure=True)]
@@ -207,12 +371,13 @@ def custom_lines(netns, commands):
     return start, stop
 
 
-def render_dropin(start, stop_groups, other_netns=()):
+def render_dropin(start, stop_groups, other_netns=(), order_only=False):
     lines = [HEADER.rstrip('\n')]
     if other_netns:
         lines.append('[Unit]')
         for other in other_netns:
-            lines.append('BindsTo=%s' % creator_unit(other))
+            if not order_only:
+                lines.append('BindsTo=%s' % creator_unit(other))
             lines.append('After=%s' % creator_unit(other))
         lines.append('')
     lines.append('[Service]')
@@ -223,8 +388,10 @@ def render_dropin(start, stop_groups, other_netns=()):
     return '\n'.join(lines) + '\n'
 
 
-def render_link_dropin(netns, kind, specs=(), commands=None):
-    """The drop-in of ``netns-KIND@NETNS.service``: every link of that kind, in order."""
+def render_link_dropins(netns, kind, specs=(), commands=None):
+    """{unit: drop-in} for the links of one kind in ``netns``, in order: the drop-in of
+    ``netns-KIND@NETNS.service``, and for a kind the boot batch does, the one of its worker,
+    which gets the start lines."""
     start, stop_groups, others = [], [], []
     if commands is not None:
         start, stop = custom_lines(netns, commands)
@@ -236,4 +403,7 @@ def render_link_dropin(netns, kind, specs=(), commands=None):
         for end in spec.ends:
             if end.netns not in (None, netns) and end.netns not in others:
                 others.append(end.netns)
-    return render_dropin(start, stop_groups, others)
+    unit = link_unit(kind, netns)
+    if kind not in BATCHED_KINDS:
+        return {unit: render_dropin(start, stop_groups, others)}
+    return {unit: render_dropin([], stop_groups, others), worker_unit(unit): render_dropin(start, [], others, order_only=True)}

@@ -19,14 +19,22 @@ description:
     namespace-to-namespace veth. Both are ordered before C(network-pre.target).
   - The templates are static. Each link unit gets a drop-in of plain C(ip) lines rendered from the
     same model the M(netns.systemd.netns_veth) and M(netns.systemd.netns_macvlan) modules converge,
-    so C(systemctl cat netns-veth@blue) shows what happens at boot.
+    so C(systemctl cat) shows what happens. The creator and the veth unit do their start work in a
+    worker, C(netns_name-up@NAME.service) and C(netns-veth-up@NAME.service), pulled in with C(Requires=).
+  - Installs and enables C(netns-boot.service). At boot it brings up every enabled namespace whose veths
+    lead only to enabled namespaces, with its veth links, from batch files in C(/etc/netns-systemd/boot/NAME/),
+    one C(ip -batch) for the host side of all of them and one per namespace. It marks each namespace it
+    finished in C(/run/netns-systemd/booted/), and the workers of marked namespaces are skipped, so their
+    units start without a process. Whatever it did not finish is left to the units. Stopping the creator
+    or the veth unit removes the mark, so a later start does the work again.
   - Writes C(/etc/netns/NAME/resolv.conf) (empty when O(namespaces[].dns) is not given and the file is missing)
     by truncating and rewriting the same file, so services
     joined to the namespace (which see it as C(/etc/resolv.conf)) get the change without a restart.
   - Reloads systemd once when a unit file changed, then enables and starts the units, and converges
     the live links (addresses, MTU, MAC, routes) the way the link modules do.
   - C(state=absent) stops and disables the units (their stop commands remove the links and the name),
-    removes the drop-ins, C(/etc/netns/NAME) and the name if it is still there.
+    removes the drop-ins, the batch files, C(/etc/netns/NAME) and the name if it is still there. The
+    templates and C(netns-boot.service) go when nothing on the host uses them any more.
   - The whole list is validated before anything changes, duplicate namespaces or interfaces, interface
     names over 15 bytes (including the defaults), missing macvlan parents, peers in namespaces that are
     not in the list.
@@ -56,7 +64,10 @@ options:
         choices: [present, absent]
         default: present
       enabled:
-        description: Start the namespace and its links at boot.
+        description:
+          - Start the namespace and its links at boot.
+          - An enabled namespace whose veths lead only to enabled namespaces is brought up by the boot batch of
+            C(netns-boot.service); the others by their own units.
         type: bool
         default: true
       dns:
@@ -218,7 +229,8 @@ changes:
   returned: always
   type: list
   elements: str
-  sample: ["~ /etc/systemd/system/netns_name@.service", "+ enable netns_name@blue.service", "+ start netns_name@blue.service"]
+  sample: ["~ /etc/systemd/system/netns_name@.service", "~ /etc/netns-systemd/boot/blue/in-blue", "+ enable netns_name@blue.service",
+           "+ start netns_name@blue.service"]
 '''
 
 from ansible_collections.netns.systemd.plugins.module_utils._chain import (

@@ -8,6 +8,7 @@ import pytest
 
 import kernel
 from ansible_collections.netns.systemd.plugins.module_utils._chain import (
+    boot_eligible,
     parse_entries,
     parse_unit_state,
     plan_chain,
@@ -18,10 +19,18 @@ from ansible_collections.netns.systemd.plugins.module_utils._chain import (
 from ansible_collections.netns.systemd.plugins.module_utils._links import converge_links
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
+    BOOT_DIR,
+    BOOT_MARKS,
+    BOOT_SCRIPT,
+    BOOT_UNIT_TEXT,
     CREATOR_TEMPLATE,
+    CREATOR_WORKER_TEMPLATE,
     LINK_TEMPLATE,
+    VETH_TEMPLATE,
+    VETH_WORKER_TEMPLATE,
+    boot_batches,
     quote_arg,
-    render_link_dropin,
+    render_link_dropins,
 )
 
 
@@ -43,9 +52,18 @@ def run_exec_lines(unit_text, key='ExecStart'):
 
 
 def run_creator(netns):
-    # The touch of /etc/netns/NAME/resolv.conf would reach the sandbox's tmpfs /etc/netns only
-    # after ConfigurationDirectory= made the directory, which only systemd does.
-    run_exec_lines(CREATOR_TEMPLATE.replace('%i', netns).replace('ExecStart=touch', '# '))
+    # ConfigurationDirectory= makes /etc/netns/NAME before the touch; here the test does.
+    os.makedirs('/etc/netns/%s' % netns, exist_ok=True)
+    run_exec_lines(CREATOR_WORKER_TEMPLATE.replace('%i', netns))
+
+
+def link_dropins(entry, kind):
+    return render_link_dropins(entry.name, kind, entry.links.get(kind, ()), entry.custom.get(kind))
+
+
+def dropin_text(entry, kind):
+    """Every line of the drop-ins of one kind (the unit's and its worker's)."""
+    return ''.join(link_dropins(entry, kind).values())
 
 
 HOST = [
@@ -69,7 +87,39 @@ def boot(entries, key='ExecStart'):
             run_creator(entry.name)
     for entry in entries:
         for kind in entry.kinds:
-            run_exec_lines(render_link_dropin(entry.name, kind, entry.links.get(kind, ()), entry.custom.get(kind)), key=key)
+            run_exec_lines(dropin_text(entry, kind), key=key)
+
+
+def run_boot_batch(entries, tmp_path):
+    """What netns-boot.service does at boot: the script, on the batch files netns_chain writes
+    for the namespaces it may do (paths moved under tmp_path; /run/netns and /etc/netns are
+    the sandbox's). Returns the names it marked as done."""
+    boot_dir, marks = tmp_path / 'boot-dir', tmp_path / 'marks'
+    marks.mkdir(parents=True)
+    for entry in entries:
+        os.makedirs('/etc/netns/%s' % entry.name, exist_ok=True)   # netns_chain writes resolv.conf there
+        if entry.name in boot_eligible(entries):
+            (boot_dir / 'boot' / entry.name).mkdir(parents=True)
+            for name, text in boot_batches(entry.name, entry.links.get('veth', ())).items():
+                (boot_dir / 'boot' / entry.name / name).write_text(text)
+    script = BOOT_SCRIPT.replace(BOOT_DIR, str(boot_dir)).replace(BOOT_MARKS, str(marks))
+    proc = subprocess.run(['sh', '-c', script], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return sorted(os.listdir(str(marks))), proc.stderr
+
+
+def boot_with_batch(entries, tmp_path):
+    """Boot as systemd does it: the batch, then every unit whose worker is not skipped."""
+    marked, messages = run_boot_batch(entries, tmp_path)
+    for entry in entries:
+        if entry.name not in marked:
+            run_creator(entry.name)
+    for entry in entries:
+        for kind in entry.kinds:
+            for unit, text in link_dropins(entry, kind).items():
+                if not (entry.name in marked and '-up@' in unit):
+                    run_exec_lines(text)
+    return marked, messages
 
 
 def _kernel_links():
@@ -78,8 +128,26 @@ def _kernel_links():
     state = kernel.state()
     for key, value in state.items():
         if key != 'names':
-            value['links'] = [link[:4] + link[5:6] for link in value['links']]
+            # By name: the batch makes all veths before the macvlan units run, the units go kind by kind.
+            value['links'] = sorted((link[:4] + link[5:6] for link in value['links']), key=lambda link: link[0])
     return state
+
+
+def build_with_modules(specs):
+    kernel.wipe()
+    kernel.ip(None, 'link', 'add', 'br0', 'type', 'bridge')
+    for spec in specs:
+        spec.create_netns = True
+    converge_links(specs, check_mode=False)
+    return _kernel_links()
+
+
+def assert_same_state(built, expected):
+    for place in expected:
+        if place != 'names':
+            for part in ('links', 'addresses', 'routes'):
+                assert built[place][part] == expected[place][part], (place, part)
+    assert built == expected
 
 
 def test_boot_units_build_the_same_kernel_state_as_the_modules():
@@ -91,21 +159,61 @@ def test_boot_units_build_the_same_kernel_state_as_the_modules():
     specs = [spec for entry in entries for kind in sorted(entry.links) for spec in entry.links[kind]]
     assert converge_links(specs, check_mode=False)['diff_lines'] == []
     # ...and builds it from nothing the same way.
-    kernel.wipe()
-    kernel.ip(None, 'link', 'add', 'br0', 'type', 'bridge')
-    for spec in specs:
-        spec.create_netns = True
-    converge_links(specs, check_mode=False)
+    converged = build_with_modules(specs)
     assert kernel.netns_names() == ['blue', 'red']
-    converged = _kernel_links()
-    for place in booted:
-        if place != 'names':
-            for part in ('links', 'addresses', 'routes'):
-                assert converged[place][part] == booted[place][part], (place, part)
-    assert converged == booted
+    assert_same_state(converged, booted)
     assert kernel.link('blue', 've-blue1')['mtu'] == 1500
     assert kernel.link(None, 've-blue0')['address'] == '02:00:00:00:02:01'
     assert kernel.link('blue', 'veth-b')['address'] == '02:00:00:00:01:02'
+
+
+def test_boot_batch_builds_the_same_kernel_state_as_the_units(tmp_path):
+    kernel.ip(None, 'link', 'add', 'br0', 'type', 'bridge')
+    entries = parse_entries(HOST)
+    marked, messages = boot_with_batch(entries, tmp_path)
+    assert marked == ['blue', 'red'] and messages == ''
+    batched = _kernel_links()
+    assert open('/etc/netns/blue/resolv.conf').read() == ''
+    specs = [spec for entry in entries for kind in sorted(entry.links) for spec in entry.links[kind]]
+    assert converge_links(specs, check_mode=False)['diff_lines'] == []
+    kernel.wipe()
+    kernel.ip(None, 'link', 'add', 'br0', 'type', 'bridge')
+    boot(entries)
+    assert_same_state(_kernel_links(), batched)
+    assert kernel.link('blue', 'veth-b')['address'] == '02:00:00:00:01:02'
+
+
+def test_boot_batch_adopts_existing_names_and_runs_again(tmp_path):
+    kernel.ip(None, 'netns', 'add', 'red')
+    entries = parse_entries([{'name': 'blue', 'links': [{'type': 'veth', 'addresses': ['10.2.0.2/30']}]}, {'name': 'red'}])
+    marked, _messages = run_boot_batch(entries, tmp_path / 'first')
+    assert marked == ['blue', 'red']
+    assert 'UP' in kernel.link('red', 'lo')['flags']
+    assert kernel.addresses('blue', 've-blue1') == {'10.2.0.2/30'}
+    # A second run finds the links there: the host side fails, nothing is marked, the units
+    # redo the work (idempotently) and the state is unchanged.
+    before = _kernel_links()
+    marked, messages = run_boot_batch(entries, tmp_path / 'second')
+    assert marked == [] and 'the host side failed' in messages
+    boot(entries)
+    assert _kernel_links() == before
+
+
+def test_boot_batch_leaves_what_it_cannot_finish_to_the_units(tmp_path):
+    entries = parse_entries([{'name': 'blue', 'links': [{'type': 'veth', 'addresses': ['10.2.0.2/30']}]},
+                             {'name': 'red', 'links': [{'type': 'veth', 'name': 'r0', 'peer': 'r1', 'addresses': ['fd00:9::2/64']}]}])
+    kernel.ip(None, 'netns', 'add', 'red')
+    # An address red's link cannot take: IPv6 is off inside red, so red's inside batch fails.
+    kernel.ip('red', 'link', 'set', 'lo', 'up')
+    subprocess.run(['ip', 'netns', 'exec', 'red', 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1',
+                    'net.ipv6.conf.default.disable_ipv6=1'], check=True)
+    marked, messages = run_boot_batch(entries, tmp_path)
+    assert marked == ['blue'] and 'red is left to its units' in messages
+    assert kernel.addresses('blue', 've-blue1') == {'10.2.0.2/30'}
+    # Namespaces that are not enabled, or that reach one that is not, are not batched.
+    lab = parse_entries([{'name': 'a', 'links': [{'type': 'veth', 'peer_netns': 'b', 'name': 'x0', 'peer': 'x1'}]},
+                         {'name': 'b', 'enabled': False}, {'name': 'c'}, {'name': 'd', 'state': 'absent'}])
+    assert boot_eligible(lab) == {'c'}
 
 
 def test_link_units_are_idempotent_when_links_exist():
@@ -127,19 +235,39 @@ def test_link_unit_stop_lines_remove_the_links():
 
 
 def test_templates_bind_links_to_the_creator_and_order_before_the_network():
-    assert 'BindsTo=netns_name@%i.service' in LINK_TEMPLATE and 'After=netns_name@%i.service' in LINK_TEMPLATE
-    for template in (CREATOR_TEMPLATE, LINK_TEMPLATE):
+    for template in (LINK_TEMPLATE, VETH_TEMPLATE):
+        assert 'BindsTo=netns_name@%i.service' in template and 'After=netns_name@%i.service' in template
+    for template in (CREATOR_TEMPLATE, LINK_TEMPLATE, VETH_TEMPLATE):
         assert 'Before=network-pre.target shutdown.target' in template
-        assert '%I' not in template
+    for template in (CREATOR_TEMPLATE, CREATOR_WORKER_TEMPLATE, LINK_TEMPLATE, VETH_TEMPLATE, VETH_WORKER_TEMPLATE, BOOT_UNIT_TEXT):
+        assert '%I' not in template and 'DefaultDependencies=no' in template
     assert 'PrivateNetwork' not in CREATOR_TEMPLATE
-    assert 'ExecStart=-ip netns add %i' in CREATOR_TEMPLATE
+    assert 'ExecStart=-ip netns add %i' in CREATOR_WORKER_TEMPLATE
     assert 'ExecStop=-ip netns delete %i' in CREATOR_TEMPLATE
+
+
+def test_units_start_without_a_process_when_the_boot_batch_marked_their_namespace():
+    # The creator and the veth unit start nothing themselves: their worker does, unless the
+    # batch left its mark, and a stop removes the mark so that a later start does the work.
+    for unit, worker in ((CREATOR_TEMPLATE, 'netns_name-up@%i.service'), (VETH_TEMPLATE, 'netns-veth-up@%i.service')):
+        assert 'ExecStart' not in unit
+        assert 'Requires=%s\nAfter=%s' % (worker, worker) in unit
+        assert 'ExecStopPost=-rm -f %s/%%i' % BOOT_MARKS in unit
+    for worker in (CREATOR_WORKER_TEMPLATE, VETH_WORKER_TEMPLATE):
+        assert 'ConditionPathExists=!%s/%%i' % BOOT_MARKS in worker and 'netns-boot.service' in worker
+        assert 'RemainAfterExit' not in worker     # inactive again after each run: every start pulls it
+    assert 'After=netns_name@%i.service' in VETH_WORKER_TEMPLATE
+    assert 'ExecStart=/bin/sh %s/boot.sh' % BOOT_DIR in BOOT_UNIT_TEXT
+    assert 'RuntimeDirectory=netns-systemd/booted\nRuntimeDirectoryPreserve=yes' in BOOT_UNIT_TEXT
 
 
 def test_namespace_to_namespace_veth_orders_after_the_peer_creator():
     lab = [{'name': 'blue', 'links': HOST[0]['links'][:1]}, {'name': 'red'}]
-    dropin = render_link_dropin('blue', 'veth', parse_entries(lab)[0].links['veth'])
-    assert 'BindsTo=netns_name@red.service\nAfter=netns_name@red.service' in dropin
+    dropins = render_link_dropins('blue', 'veth', parse_entries(lab)[0].links['veth'])
+    assert 'BindsTo=netns_name@red.service\nAfter=netns_name@red.service' in dropins['netns-veth@blue.service']
+    worker = dropins['netns-veth-up@blue.service']
+    assert '[Unit]\nAfter=netns_name@red.service\n' in worker and 'BindsTo' not in worker
+    assert 'ExecStart=-ip -n blue link add veth-b' in worker and 'ExecStop' not in worker
 
 
 @pytest.mark.parametrize('value', ['plain', 'a b', 'say "hi"', '$HOME', '%i', 'back\\slash', "it's", 'a;rm -rf /', ''])
@@ -154,7 +282,7 @@ def test_custom_type_phases_run_in_order_on_each_side():
         'up_inside': 'ip link set in0 up && ip addr add 10.5.0.2/24 dev in0',
         'down_inside': 'ip addr flush dev in0',
         'down_outside': 'ip link del out-$1'}]}])
-    dropin = render_link_dropin('lab', 'marker', commands=entries[0].custom['marker'])
+    dropin = dropin_text(entries[0], 'marker')
     starts = [line for line in dropin.splitlines() if line.startswith('ExecStart')]
     stops = [line for line in dropin.splitlines() if line.startswith('ExecStop')]
     assert 'up_outside' in starts[0] and 'up_inside' in starts[1]
@@ -219,28 +347,45 @@ def test_resolv_conf_is_rewritten_in_place_and_units_atomically(tmp_path):
 
 
 def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
-    unit_dir, etc_dir = str(tmp_path / 'units'), str(tmp_path / 'etc')
+    unit_dir, etc_dir, boot_dir = str(tmp_path / 'units'), str(tmp_path / 'etc'), str(tmp_path / 'boot')
+    dirs = dict(unit_dir=unit_dir, etc_dir=etc_dir, boot_dir=boot_dir, marks_dir=str(tmp_path / 'run' / 'booted'))
     entries = parse_entries([{'name': 'blue', 'links': [{'type': 'veth'}], 'dns': {'nameservers': ['10.0.0.1']}}])
-    plan = plan_chain(entries, {}, unit_dir=unit_dir, etc_dir=etc_dir)
-    assert sorted(os.path.basename(p) for p in plan.unit_files) == ['netns-systemd.conf', 'netns-veth@.service', 'netns_name@.service']
-    assert plan.enable == plan.start == ['netns_name@blue.service', 'netns-veth@blue.service']
-    for path, content in plan.unit_files.items():
+    plan = plan_chain(entries, {}, **dirs)
+    assert sorted(os.path.relpath(p, unit_dir) for p in plan.unit_files) == [
+        'netns-boot.service', 'netns-veth-up@.service', 'netns-veth-up@blue.service.d/netns-systemd.conf', 'netns-veth@.service',
+        'netns-veth@blue.service.d/netns-systemd.conf', 'netns_name-up@.service', 'netns_name@.service']
+    assert sorted(os.path.relpath(p, boot_dir) for p in plan.boot_files) == ['boot.sh', 'boot/blue/in-blue', 'boot/blue/outside']
+    assert plan.enable == ['netns-boot.service', 'netns_name@blue.service', 'netns-veth@blue.service']
+    assert plan.start == ['netns_name@blue.service', 'netns-veth@blue.service']
+    for path, content in list(plan.unit_files.items()) + list(plan.boot_files.items()):
         write_atomically(path, content)
     for path, content in plan.resolv_files.items():
         rewrite_in_place(path, content)
-    running = {'netns_name@blue.service': (True, True), 'netns-veth@blue.service': (True, True)}
-    again = plan_chain(entries, running, unit_dir=unit_dir, etc_dir=etc_dir)
+    os.makedirs(str(tmp_path / 'run' / 'booted'))     # netns-boot.service ran
+    running = {'netns_name@blue.service': (True, True), 'netns-veth@blue.service': (True, True), 'netns-boot.service': (False, True)}
+    again = plan_chain(entries, running, **dirs)
     assert again.lines == []
-    gone = plan_chain(parse_entries([{'name': 'blue', 'state': 'absent'}]), running, unit_dir=unit_dir, etc_dir=etc_dir)
+    # Not enabled at boot: the batch files go, the units stay.
+    disabled = plan_chain(parse_entries([{'name': 'blue', 'links': [{'type': 'veth'}], 'enabled': False,
+                                          'dns': {'nameservers': ['10.0.0.1']}}]), running, **dirs)
+    assert disabled.remove_paths == [os.path.join(boot_dir, 'boot', 'blue')] and not disabled.unit_files
+    gone = plan_chain(parse_entries([{'name': 'blue', 'state': 'absent'}]), running, **dirs)
     assert gone.stop == ['netns-veth@blue.service', 'netns_name@blue.service']
-    # The templates go too once nothing on the host uses them.
-    assert gone.remove_paths == [os.path.join(unit_dir, 'netns-veth@blue.service.d', 'netns-systemd.conf'), os.path.join(etc_dir, 'blue'),
-                                 os.path.join(unit_dir, 'netns-veth@.service'), os.path.join(unit_dir, 'netns_name@.service')]
-    # A namespace this call does not name still enabled: the creator template stays.
+    assert gone.disable == ['netns-veth@blue.service', 'netns_name@blue.service', 'netns-boot.service']
+    # The templates, the boot unit and script go too once nothing on the host uses them.
+    assert gone.remove_paths == [os.path.join(boot_dir, 'boot', 'blue'),
+                                 os.path.join(unit_dir, 'netns-veth@blue.service.d', 'netns-systemd.conf'),
+                                 os.path.join(unit_dir, 'netns-veth-up@blue.service.d', 'netns-systemd.conf'),
+                                 os.path.join(etc_dir, 'blue')] + [
+        os.path.join(unit_dir, name) for name in ('netns-veth-up@.service', 'netns-veth@.service', 'netns_name-up@.service',
+                                                  'netns_name@.service')] + [
+        boot_dir, str(tmp_path / 'run'), os.path.join(unit_dir, 'netns-boot.service')]
+    # A namespace this call does not name still enabled: the creator templates and the boot unit stay.
     os.makedirs(os.path.join(unit_dir, 'multi-user.target.wants'))
     os.symlink('../netns_name@.service', os.path.join(unit_dir, 'multi-user.target.wants', 'netns_name@other.service'))
-    kept = plan_chain(parse_entries([{'name': 'blue', 'state': 'absent'}]), running, unit_dir=unit_dir, etc_dir=etc_dir)
-    assert os.path.join(unit_dir, 'netns_name@.service') not in kept.remove_paths
+    kept = plan_chain(parse_entries([{'name': 'blue', 'state': 'absent'}]), running, **dirs)
+    for name in ('netns_name@.service', 'netns_name-up@.service', 'netns-boot.service'):
+        assert os.path.join(unit_dir, name) not in kept.remove_paths
 
 
 def test_unit_state_is_read_from_systemctl_show():

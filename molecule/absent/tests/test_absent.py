@@ -10,7 +10,10 @@ def test_no_names_and_no_mounts(host):
 
 
 def test_no_units_drop_ins_or_etc_netns(host):
-    assert host.check_output('ls -d /etc/systemd/system/netns* /etc/systemd/system/web.service.d 2>/dev/null || true') == ''
+    assert host.check_output('ls -d /etc/systemd/system/netns* /etc/systemd/system/*.wants/netns* '
+                             '/etc/systemd/system/web.service.d 2>/dev/null || true') == ''
+    # The boot batch, its script and its marks.
+    assert host.check_output('ls -d /etc/netns-systemd /run/netns-systemd 2>/dev/null || true') == ''
     assert host.check_output('ls -A /etc/netns') == ''
     listed = host.check_output("systemctl list-units --all --plain --no-legend 'netns*' | grep -v not-found || true")
     assert listed == ''

@@ -72,5 +72,9 @@ def test_resolv_conf_rewritten_in_place_is_seen_by_the_running_service(host):
 
 def test_units_show_what_they_do(host):
     shown = host.check_output('systemctl cat netns-veth@blue.service')
-    assert 'ExecStart=-ip -n blue link add veth-b type veth peer name veth-r netns red' in shown
-    assert 'BindsTo=netns_name@red.service' in shown
+    assert 'ExecStop=-ip -n blue link del veth-b' in shown
+    assert 'BindsTo=netns_name@red.service' in shown and 'Requires=netns-veth-up@%i.service' in shown
+    worker = host.check_output('systemctl cat netns-veth-up@blue.service')
+    assert 'ExecStart=-ip -n blue link add veth-b type veth peer name veth-r netns red' in worker
+    batch = host.check_output('cat /etc/netns-systemd/boot/blue/outside')
+    assert 'link add veth-b netns blue type veth peer name veth-r netns red' in batch

@@ -1,0 +1,55 @@
+"""How the chain came up, and that a unit restarted later does its own work (testinfra).
+
+Run by the default scenario (units started by the playbook: each worker did the work) and
+the reboot scenario (a fresh boot: netns-boot.service did it for every namespace at once,
+and the workers were skipped). Named to run after test_default.py: it restarts units.
+"""
+
+import json
+import os
+
+NAMESPACES = ('blue', 'green', 'red')
+WORKERS = ('netns_name-up@blue', 'netns_name-up@red', 'netns_name-up@green', 'netns-veth-up@blue')
+
+
+def show(host, unit, prop):
+    return host.check_output('systemctl show -p %s --value %s.service' % (prop, unit))
+
+
+def marks(host):
+    return sorted(host.check_output('ls /run/netns-systemd/booted 2>/dev/null || true').split())
+
+
+def test_the_boot_batch_or_the_workers_did_the_work(host):
+    booted = os.environ.get('MOLECULE_SCENARIO_NAME') == 'reboot'
+    assert show(host, 'netns-boot', 'UnitFileState') == 'enabled'
+    if booted:
+        # One process on the host side for everything, then one ip per namespace.
+        assert show(host, 'netns-boot', 'Result') == 'success'
+        assert show(host, 'netns-boot', 'ExecMainStartTimestampMonotonic') != '0'
+        assert marks(host) == list(NAMESPACES)
+        for worker in WORKERS:
+            assert show(host, worker, 'ConditionResult') == 'no', worker
+        assert 'left to its units' not in host.check_output('journalctl -b -u netns-boot.service --no-pager')
+    else:
+        assert show(host, 'netns-boot', 'ExecMainStartTimestampMonotonic') == '0'
+        assert marks(host) == []
+        for worker in WORKERS:
+            assert show(host, worker, 'ConditionResult') == 'yes', worker
+            assert show(host, worker, 'Result') == 'success', worker
+    # Either way nothing of the batch was left for the other units to repair.
+    for unit in ('netns_name@blue', 'netns-veth@blue', 'netns-macvlan@green', 'netns-tag@green'):
+        assert show(host, unit, 'ActiveState') == 'active', unit
+
+
+def test_a_restarted_namespace_is_rebuilt_by_its_units(host):
+    old = host.check_output('stat -L -c %i /run/netns/red')
+    host.check_output('systemctl restart netns_name@red.service')
+    # A new namespace, no mark left for it, and the veth from blue (bound to red) made again.
+    assert host.check_output('stat -L -c %i /run/netns/red') != old
+    assert 'red' not in marks(host)
+    assert show(host, 'netns_name-up@red', 'ConditionResult') == 'yes'
+    assert show(host, 'netns-veth@blue', 'ActiveState') == 'active'
+    addrs = json.loads(host.check_output('ip -j -n red addr show dev veth-r'))[0]['addr_info']
+    assert '10.1.0.3' in [a['local'] for a in addrs]
+    host.run_expect([0], 'ip netns exec red ping -c1 -W2 10.1.0.2')
