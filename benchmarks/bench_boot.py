@@ -167,7 +167,7 @@ def main():
             seconds, count = timed_start('bench-ours.target', ['netns-veth@%s.service' % n for n in our_names], our_names)
             results['ours'].append(seconds)
             marked.append(count)
-            stop_all('bench-ours.target', ['netns-veth@*', 'netns_name@*'])
+            stop_all('bench-ours.target', ['netns-veth@*', 'netns_name@*', 'netns-boot.service'])
         systemd = box('systemctl --version | head -n 1').strip()
     finally:
         subprocess.run(['podman', 'rm', '-f', '-t', '5', CONTAINER], capture_output=True, check=False)

@@ -54,8 +54,10 @@ pid=$(in_box systemctl show -p MainPID --value web.service)
 echo "web.service pid $pid runs as $(in_box ps -o user= -p "$pid") in netns $(in_box stat -L -c %i /proc/"$pid"/ns/net), /run/netns/blue is $(in_box stat -L -c %i /run/netns/blue)"
 
 show "5. the units"
-in_box systemctl --no-pager status netns_name@blue.service netns-veth@blue.service web.service | grep -E '^(●|\s+(Loaded|Active|Drop-In):)' || true
-in_box systemctl --no-pager cat netns-veth@blue.service | sed -n '/netns-systemd.conf/,$p'
+in_box systemctl --no-pager status netns-boot.service netns_name@blue.service netns-veth@blue.service web.service |
+    grep -E '^(●|\s+(Loaded|Active|Drop-In):)' || true
+# What makes blue's veths when the unit starts on its own (the boot batch did it this time).
+in_box systemctl --no-pager cat netns-veth-up@blue.service | sed -n '/netns-systemd.conf/,$p'
 
 show "6. second run: nothing to change"
 ansible-playbook -i "$work/inventory" examples/service_in_netns.yml | tail -n 3
@@ -64,6 +66,7 @@ show "7. reboot the container: everything comes back from the units alone"
 podman restart "$NAME" >/dev/null
 wait_for_boot
 in_box ip netns list
+echo "brought up by the boot batch: $(in_box ls /run/netns-systemd/booted | tr '\n' ' ')"
 in_box ip netns exec red ping -c 1 -W 2 10.1.0.2 | tail -n 2
 in_box busybox wget -q -O /dev/null http://10.10.1.2:8080/ && echo "web server answers in blue after the reboot"
 

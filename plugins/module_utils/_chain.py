@@ -242,9 +242,14 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
     if any(e.state == 'present' for e in entries):
         templates = {creator_unit(''): CREATOR_TEMPLATE, worker_unit(creator_unit('')): CREATOR_WORKER_TEMPLATE, BOOT_UNIT: BOOT_UNIT_TEXT}
         _plan_file(plan, os.path.join(boot_dir, 'boot.sh'), BOOT_SCRIPT, plan.boot_files)
-        if not unit_state.get(BOOT_UNIT, (False, False))[1]:
+        active, enabled = unit_state.get(BOOT_UNIT, (False, False))
+        if not enabled:
             plan.enable.append(BOOT_UNIT)
             plan.lines.append('+ enable %s' % BOOT_UNIT)
+        if start and not active:
+            # Started with the units, as at boot: one batch for the namespaces it may do.
+            plan.start.append(BOOT_UNIT)
+            plan.lines.append('+ start %s' % BOOT_UNIT)
     for kind in sorted(kinds_used):
         templates[link_template(kind)] = link_template_text(kind)
         if kind in BATCHED_KINDS:

@@ -173,7 +173,8 @@ VETH_WORKER_TEMPLATE = HEADER + _worker('Create the veth links of network namesp
 BOOT_UNIT_TEXT = HEADER + '''\
 # Every enabled namespace of this host and its veth links, brought up at once at boot
 # (see the script). It marks each namespace it brought up whole, and the units of those
-# then start without a process of their own; the units do the rest.
+# then start without a process of their own; the units do the rest. It stays active until
+# shutdown, so that it runs once a boot (netns_chain starts it too, the first time).
 [Unit]
 Description=Network namespaces and veth links of this host, at once
 Documentation=file://%s/boot.sh
@@ -183,6 +184,7 @@ Before=network-pre.target
 
 [Service]
 Type=oneshot
+RemainAfterExit=yes
 RuntimeDirectory=netns-systemd/booted
 RuntimeDirectoryPreserve=yes
 ExecStart=/bin/sh %s/boot.sh

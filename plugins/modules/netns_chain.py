@@ -21,7 +21,8 @@ description:
     same model the M(netns.systemd.netns_veth) and M(netns.systemd.netns_macvlan) modules converge,
     so C(systemctl cat) shows what happens. The creator and the veth unit do their start work in a
     worker, C(netns_name-up@NAME.service) and C(netns-veth-up@NAME.service), pulled in with C(Requires=).
-  - Installs and enables C(netns-boot.service). At boot it brings up every enabled namespace whose veths
+  - Installs and enables C(netns-boot.service), and starts it with the units when it is not active (it stays
+    active until shutdown, so it runs once a boot). It brings up every enabled namespace whose veths
     lead only to enabled namespaces, with its veth links, from batch files in C(/etc/netns-systemd/boot/NAME/),
     one C(ip -batch) for the host side of all of them and one per namespace. It marks each namespace it
     finished in C(/run/netns-systemd/booted/), and the workers of marked namespaces are skipped, so their

@@ -258,7 +258,7 @@ def test_units_start_without_a_process_when_the_boot_batch_marked_their_namespac
         assert 'RemainAfterExit' not in worker     # inactive again after each run: every start pulls it
     assert 'After=netns_name@%i.service' in VETH_WORKER_TEMPLATE
     assert 'ExecStart=/bin/sh %s/boot.sh' % BOOT_DIR in BOOT_UNIT_TEXT
-    assert 'RuntimeDirectory=netns-systemd/booted\nRuntimeDirectoryPreserve=yes' in BOOT_UNIT_TEXT
+    assert 'RemainAfterExit=yes\nRuntimeDirectory=netns-systemd/booted\nRuntimeDirectoryPreserve=yes' in BOOT_UNIT_TEXT
 
 
 def test_namespace_to_namespace_veth_orders_after_the_peer_creator():
@@ -356,13 +356,13 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
         'netns-veth@blue.service.d/netns-systemd.conf', 'netns_name-up@.service', 'netns_name@.service']
     assert sorted(os.path.relpath(p, boot_dir) for p in plan.boot_files) == ['boot.sh', 'boot/blue/in-blue', 'boot/blue/outside']
     assert plan.enable == ['netns-boot.service', 'netns_name@blue.service', 'netns-veth@blue.service']
-    assert plan.start == ['netns_name@blue.service', 'netns-veth@blue.service']
+    assert plan.start == ['netns-boot.service', 'netns_name@blue.service', 'netns-veth@blue.service']
     for path, content in list(plan.unit_files.items()) + list(plan.boot_files.items()):
         write_atomically(path, content)
     for path, content in plan.resolv_files.items():
         rewrite_in_place(path, content)
     os.makedirs(str(tmp_path / 'run' / 'booted'))     # netns-boot.service ran
-    running = {'netns_name@blue.service': (True, True), 'netns-veth@blue.service': (True, True), 'netns-boot.service': (False, True)}
+    running = {'netns_name@blue.service': (True, True), 'netns-veth@blue.service': (True, True), 'netns-boot.service': (True, True)}
     again = plan_chain(entries, running, **dirs)
     assert again.lines == []
     # Not enabled at boot: the batch files go, the units stay.
@@ -370,7 +370,7 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
                                           'dns': {'nameservers': ['10.0.0.1']}}]), running, **dirs)
     assert disabled.remove_paths == [os.path.join(boot_dir, 'boot', 'blue')] and not disabled.unit_files
     gone = plan_chain(parse_entries([{'name': 'blue', 'state': 'absent'}]), running, **dirs)
-    assert gone.stop == ['netns-veth@blue.service', 'netns_name@blue.service']
+    assert gone.stop == ['netns-veth@blue.service', 'netns_name@blue.service', 'netns-boot.service']
     assert gone.disable == ['netns-veth@blue.service', 'netns_name@blue.service', 'netns-boot.service']
     # The templates, the boot unit and script go too once nothing on the host uses them.
     assert gone.remove_paths == [os.path.join(boot_dir, 'boot', 'blue'),
