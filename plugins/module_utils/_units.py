@@ -180,7 +180,8 @@ Description=Network namespaces and veth links of this host, at once
 Documentation=file://%s/boot.sh
 DefaultDependencies=no
 After=systemd-remount-fs.service
-Before=network-pre.target
+Before=network-pre.target shutdown.target
+Conflicts=shutdown.target
 
 [Service]
 Type=oneshot

@@ -237,8 +237,8 @@ def test_link_unit_stop_lines_remove_the_links():
 def test_templates_bind_links_to_the_creator_and_order_before_the_network():
     for template in (LINK_TEMPLATE, VETH_TEMPLATE):
         assert 'BindsTo=netns_name@%i.service' in template and 'After=netns_name@%i.service' in template
-    for template in (CREATOR_TEMPLATE, LINK_TEMPLATE, VETH_TEMPLATE):
-        assert 'Before=network-pre.target shutdown.target' in template
+    for template in (CREATOR_TEMPLATE, LINK_TEMPLATE, VETH_TEMPLATE, BOOT_UNIT_TEXT):
+        assert 'Before=network-pre.target shutdown.target' in template and 'Conflicts=shutdown.target' in template
     for template in (CREATOR_TEMPLATE, CREATOR_WORKER_TEMPLATE, LINK_TEMPLATE, VETH_TEMPLATE, VETH_WORKER_TEMPLATE, BOOT_UNIT_TEXT):
         assert '%I' not in template and 'DefaultDependencies=no' in template
     assert 'PrivateNetwork' not in CREATOR_TEMPLATE
