@@ -267,7 +267,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             for unit in [link_unit(kind, entry.name) for kind in sorted(existing_dropins)] + [creator_unit(entry.name)]:
                 _plan_retirement(plan, unit, unit_state)
             for kind in sorted(existing_dropins):
-                _plan_dropins_removal(plan, existing_dropins[kind])
+                _plan_dropins_removal(plan, link_unit(kind, entry.name), unit_dir)
             netns_dir = os.path.join(etc_dir, entry.name)
             if os.path.lexists(netns_dir):
                 plan.remove_paths.append(netns_dir)
@@ -275,7 +275,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             continue
         for kind in sorted(set(existing_dropins) - set(entry.kinds)):
             _plan_retirement(plan, link_unit(kind, entry.name), unit_state)
-            _plan_dropins_removal(plan, existing_dropins[kind])
+            _plan_dropins_removal(plan, link_unit(kind, entry.name), unit_dir)
         for kind in entry.kinds:
             dropins = render_link_dropins(entry.name, kind, entry.links.get(kind, ()), entry.custom.get(kind))
             for unit, content in dropins.items():
@@ -319,13 +319,11 @@ def _plan_tree(plan, directory, files):
                 _plan_removal(plan, path)
 
 
-def _plan_dropins_removal(plan, path):
+def _plan_dropins_removal(plan, unit, unit_dir):
     """Remove a link unit's drop-in, and its worker's when it has one."""
-    _plan_removal(plan, path)
-    unit = os.path.basename(os.path.dirname(path))[:-len('.d')]
-    worker = os.path.join(os.path.dirname(os.path.dirname(path)), worker_unit(unit) + '.d', DROPIN_NAME)
-    if os.path.lexists(worker):
-        _plan_removal(plan, worker)
+    for path in (dropin_path(unit, unit_dir), dropin_path(worker_unit(unit), unit_dir)):
+        if os.path.lexists(path):
+            _plan_removal(plan, path)
 
 
 def _plan_unused_templates(plan, needed, unit_state, unit_dir, boot_dirs):

@@ -28,7 +28,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     LINK_TEMPLATE,
     VETH_TEMPLATE,
     VETH_WORKER_TEMPLATE,
-    boot_batches,
     quote_arg,
     render_link_dropins,
 )
@@ -91,17 +90,18 @@ def boot(entries, key='ExecStart'):
 
 
 def run_boot_batch(entries, tmp_path):
-    """What netns-boot.service does at boot: the script, on the batch files netns_chain writes
-    for the namespaces it may do (paths moved under tmp_path; /run/netns and /etc/netns are
-    the sandbox's). Returns the names it marked as done."""
+    """What netns-boot.service does at boot: the script, on the batch files netns_chain plans
+    (paths moved under tmp_path; /run/netns and /etc/netns are the sandbox's). Returns the
+    names it marked as done, and what it said."""
     boot_dir, marks = tmp_path / 'boot-dir', tmp_path / 'marks'
     marks.mkdir(parents=True)
+    plan = plan_chain(entries, {}, unit_dir=str(tmp_path / 'units'), etc_dir=str(tmp_path / 'etc'), boot_dir=str(boot_dir),
+                      marks_dir=str(marks))
+    for path, content in plan.boot_files.items():
+        write_atomically(path, content)
     for entry in entries:
-        os.makedirs('/etc/netns/%s' % entry.name, exist_ok=True)   # netns_chain writes resolv.conf there
-        if entry.name in boot_eligible(entries):
-            (boot_dir / 'boot' / entry.name).mkdir(parents=True)
-            for name, text in boot_batches(entry.name, entry.links.get('veth', ())).items():
-                (boot_dir / 'boot' / entry.name / name).write_text(text)
+        # The directory netns_chain made for resolv.conf; the script makes the file when it is missing.
+        os.makedirs('/etc/netns/%s' % entry.name, exist_ok=True)
     script = BOOT_SCRIPT.replace(BOOT_DIR, str(boot_dir)).replace(BOOT_MARKS, str(marks))
     proc = subprocess.run(['sh', '-c', script], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
