@@ -95,6 +95,12 @@ def wipe():
     for entry in ip_json(None, 'link', 'show'):
         if entry['ifname'] != 'lo':
             ip(None, 'link', 'delete', entry['ifname'], check=False)
-    # The sandbox's own tmpfs /etc/netns (in_sandbox() guards every caller).
-    for name in os.listdir('/etc/netns'):
-        shutil.rmtree(os.path.join('/etc/netns', name))
+    # The sandbox's own tmpfs /etc/netns and the collection's directories (in_sandbox()
+    # guards every caller).
+    for directory in ('/etc/netns', '/etc/netns-systemd', '/run/netns-systemd'):
+        for name in os.listdir(directory):
+            path = os.path.join(directory, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)

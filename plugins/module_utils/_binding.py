@@ -15,7 +15,7 @@ import os
 import re
 import time
 
-from ansible_collections.netns.systemd.plugins.module_utils._chain import managed_dropins, read_file, remove_dropin, write_atomically
+from ansible_collections.netns.systemd.plugins.module_utils._files import read_file, remove_path, write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import NETNS_RUN_DIR, netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
@@ -24,7 +24,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     UNIT_DIR,
     check_unit_instance,
     creator_unit,
-    link_unit,
+    dropin_path,
 )
 
 _SERVICE_RE = re.compile(r'^[A-Za-z0-9:_.\\@-]+$')
@@ -49,8 +49,10 @@ def binding_path(service, unit_dir=UNIT_DIR):
 
 
 def link_units_of(netns, unit_dir=UNIT_DIR):
-    """The link units the chain installed for ``netns``: a bound service starts after them."""
-    return [link_unit(kind, netns) for kind in sorted(managed_dropins(netns, unit_dir))]
+    """The link units that starting ``netns`` brings up (its creator's drop-in wants them):
+    a bound service starts after them."""
+    text = read_file(dropin_path(creator_unit(netns), unit_dir)) or ''
+    return [line.split('=', 1)[1] for line in text.splitlines() if line.startswith('Wants=')]
 
 
 def render_binding(service, netns, dns_isolation, link_units=()):
@@ -116,7 +118,7 @@ def plan_bindings(bindings, unit_dir=UNIT_DIR):
 def apply_bindings(changes):
     for _binding, path, new, _old in changes:
         if new is None:
-            remove_dropin(path)
+            remove_path(path)
         else:
             write_atomically(path, new)
 

@@ -4,34 +4,48 @@
 """The unit chain of a whole host: namespaces with their links and DNS, as systemd units.
 
 Validate the host's whole list, render every file, compare with the disk, write only what
-differs (units atomically, resolv.conf in place), reload systemd once, then stop, disable,
-enable and start units in one systemctl call each. Private to the collection: not an API.
+differs (units atomically, resolv.conf in place, never through a link), reload systemd
+once, then stop, disable, enable, start and restart units in one systemctl call each.
+Private to the collection: not an API.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import errno
 import glob
 import ipaddress
 import os
-import shutil
-import tempfile
 
+from ansible_collections.netns.systemd.plugins.module_utils._files import (
+    check_no_link,
+    check_removable,
+    is_regular_file,
+    link_in_path,
+    read_file,
+    remove_path,
+    rewrite_in_place,
+    write_atomically,
+)
 from ansible_collections.netns.systemd.plugins.module_utils._links import check_unique_ends, macvlan_spec, veth_spec
-from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_netns_name
+from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     BATCHED_KINDS,
     BOOT_DIR,
     BOOT_MARKS,
-    BOOT_SCRIPT,
     BOOT_UNIT,
     BOOT_UNIT_TEXT,
+    BUILTIN_KINDS,
     CREATOR_TEMPLATE,
     CREATOR_WORKER_TEMPLATE,
+    CUSTOM_PHASES,
     DROPIN_NAME,
     HEADER,
+    HELPER,
+    HELPER_SCRIPT,
+    NETNS_RECORDS,
+    PHASES_DIR,
     UNIT_DIR,
     VETH_WORKER_TEMPLATE,
     boot_batches,
@@ -43,25 +57,30 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     link_template_text,
     link_unit,
     parse_systemctl_show,
+    phase_files,
+    render_creator_dropin,
     render_link_dropins,
     worker_unit,
 )
 
 NETNS_ETC_DIR = '/etc/netns'
-CUSTOM_PHASES = ('up_outside', 'up_inside', 'down_inside', 'down_outside')
 
 
 # ---------------------------------------------------------------- the model
 
 class NamespaceEntry:
-    """One namespace of the host as the user wants it."""
+    """One namespace of the host as the user wants it.
+
+    ``links``: {kind: [LinkSpec]} for veth and macvlan; ``custom``: {kind: [{phase: command}]}
+    for custom types, one dict per link in the order given; ``resolv_conf``: the file's text,
+    or None to leave it to others."""
 
     def __init__(self, name, state, enabled, links, resolv_conf):
         self.name = name
         self.state = state
         self.enabled = enabled
-        self.links = links          # {kind: [LinkSpec]} for veth/macvlan
-        self.custom = {}            # {kind: {phase: command}}
+        self.links = links
+        self.custom = {}
         self.resolv_conf = resolv_conf
 
     @property
@@ -71,6 +90,12 @@ class NamespaceEntry:
     @property
     def units(self):
         return [creator_unit(self.name)] + [link_unit(kind, self.name) for kind in self.kinds]
+
+    def dropins(self, kind, phases_dir=PHASES_DIR):
+        """{unit: drop-in} of the links of one kind; a custom kind is ordered after the
+        built-in links of the namespace (a bridge port needs its veth)."""
+        builtin_units = [link_unit(k, self.name) for k in BUILTIN_KINDS if k in self.links]
+        return render_link_dropins(self.name, kind, self.links.get(kind, ()), self.custom.get(kind), builtin_units, phases_dir)
 
 
 def default_ifnames(netns):
@@ -144,9 +169,7 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
                 commands = dict((phase, link.get(phase)) for phase in CUSTOM_PHASES if link.get(phase))
                 if not (commands.get('up_outside') or commands.get('up_inside')):
                     raise InvalidInput('%s: custom type %r needs up_outside or up_inside' % (link_where, kind))
-                if kind in entry.custom:
-                    raise InvalidInput('%s: custom type %r is listed twice for netns %r' % (link_where, kind, name))
-                entry.custom[kind] = commands
+                entry.custom.setdefault(kind, []).append(commands)
                 continue
             entry.links.setdefault(kind, []).append(spec)
             specs.append(spec)
@@ -159,67 +182,29 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
     return entries
 
 
-# ---------------------------------------------------------------- files
-
-def remove_dropin(path):
-    """Remove a file, and its directory when that is a drop-in directory left empty."""
-    os.unlink(path)
-    parent = os.path.dirname(path)
-    if parent.endswith('.service.d') and not os.listdir(parent):
-        os.rmdir(parent)
-
-
-def read_file(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except (IOError, OSError) as exc:
-        if exc.errno == errno.ENOENT:
-            return None
-        raise
-
-
-def write_atomically(path, content, mode=0o644):
-    """Write to a temporary file beside ``path``, then rename it into place."""
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        os.makedirs(directory, 0o755)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.netns-systemd.')
-    try:
-        with os.fdopen(fd, 'w') as f:
-            f.write(content)
-        os.chmod(tmp, mode)
-        os.rename(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def rewrite_in_place(path, content):
-    """Truncate and rewrite ``path`` keeping its inode: bind mounts of it (services joined to
-    the namespace see it as /etc/resolv.conf) show the new content at once."""
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        os.makedirs(directory, 0o755)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
-    try:
-        os.ftruncate(fd, 0)
-        os.write(fd, content.encode('utf-8'))
-    finally:
-        os.close(fd)
-
+# ---------------------------------------------------------------- the plan
 
 class ChainPlan:
-    """Files to write or remove and units to stop, disable, enable and start."""
+    """What a run changes, in the order apply_chain does it.
+
+    ``unit_files`` and ``boot_files``: {path: content}, written atomically with mode 0644
+    (unit files then need a daemon-reload); ``private_files``: the same with mode 0600 in
+    directories of mode 0700 (custom phases, which may hold secrets); ``resolv_files``:
+    rewritten in place; ``remove_paths``: removed after the stops; ``stop``, ``disable``,
+    ``enable``, ``start``, ``restart``: units, one systemctl call each; ``repair``: names of
+    namespaces whose creator is restarted because the namespace was deleted or replaced by
+    hand; ``lines``: each change in words; ``warnings``: what was left alone, and why."""
 
     def __init__(self):
-        self.unit_files = {}        # path -> content (atomically)
-        self.boot_files = {}        # path -> content (atomically; no daemon-reload needed)
-        self.resolv_files = {}      # path -> content (in place)
-        self.remove_paths = []      # files and directories to remove after stopping
-        self.stop, self.disable, self.enable, self.start = [], [], [], []
+        self.unit_files = {}
+        self.boot_files = {}
+        self.private_files = {}
+        self.resolv_files = {}
+        self.remove_paths = []
+        self.stop, self.disable, self.enable, self.start, self.restart = [], [], [], [], []
+        self.repair = []
         self.lines = []
+        self.warnings = []
 
 
 def boot_eligible(entries):
@@ -230,18 +215,59 @@ def boot_eligible(entries):
                and all(end.netns in enabled or end.netns is None for spec in e.links.get('veth', ()) for end in spec.ends))
 
 
-def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, start=True, boot_dir=BOOT_DIR, marks_dir=BOOT_MARKS):
-    """Compare what the entries need with the disk and ``unit_state`` ({unit: (active, enabled)}).
-    The directories are parameters for the tests; the module uses the defaults."""
-    plan = ChainPlan()
-    kinds_used = set()
+def creator_wants(entries):
+    """{netns: [link units]}: what starting a namespace brings up, its own link units and the
+    veth units of other namespaces with an end in it."""
+    wants = {}
+    for entry in entries:
+        if entry.state != 'present':
+            continue
+        wants.setdefault(entry.name, []).extend(link_unit(kind, entry.name) for kind in entry.kinds)
+        for spec in entry.links.get('veth', ()):
+            for end in spec.ends:
+                unit = link_unit('veth', entry.name)
+                if end.netns not in (None, entry.name) and unit not in wants.setdefault(end.netns, []):
+                    wants[end.netns].append(unit)
+    return wants
+
+
+def live_specs(entries, skip=()):
+    """{netns: [LinkSpec]} of the veth and macvlan links of each present namespace, but for
+    those touching a namespace in ``skip``."""
+    found = {}
     for entry in entries:
         if entry.state == 'present':
-            kinds_used.update(entry.kinds)
+            specs = [spec for kind in sorted(entry.links) for spec in entry.links[kind]
+                     if not any(end.netns in skip for end in spec.ends)]
+            if specs:
+                found[entry.name] = specs
+    return found
+
+
+def netns_damage(netns, records_dir=NETNS_RECORDS):
+    """Why namespace ``netns``, whose creator is active, needs its chain restarted: deleted
+    by hand, or replaced by another namespace of the same name; None when it is fine."""
+    inode = netns_id(netns)
+    if inode is None:
+        return 'the namespace was deleted by hand'
+    record = read_file(os.path.join(records_dir, netns)) if os.path.isdir(records_dir) else None
+    if record and record.strip().isdigit() and int(record) != inode:
+        return 'the namespace was replaced by another one (inode %d, made as %s)' % (inode, record.strip())
+    return None
+
+
+def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, start=True, boot_dir=BOOT_DIR, marks_dir=BOOT_MARKS):
+    """Compare what the entries need with the disk and ``unit_state`` ({unit: (active, enabled)}).
+    The directories are parameters for the tests; the module uses the defaults. Reads only:
+    a link where a file of ours should be raises InvalidInput before anything changes."""
+    plan = ChainPlan()
+    phases_dir = os.path.join(boot_dir, os.path.basename(PHASES_DIR))
+    run_dir = os.path.dirname(marks_dir)
+    present = [e for e in entries if e.state == 'present']
     templates = {}
-    if any(e.state == 'present' for e in entries):
+    if present:
         templates = {creator_unit(''): CREATOR_TEMPLATE, worker_unit(creator_unit('')): CREATOR_WORKER_TEMPLATE, BOOT_UNIT: BOOT_UNIT_TEXT}
-        _plan_file(plan, os.path.join(boot_dir, 'boot.sh'), BOOT_SCRIPT, plan.boot_files)
+        _plan_file(plan, os.path.join(boot_dir, os.path.basename(HELPER)), HELPER_SCRIPT, plan.boot_files)
         active, enabled = unit_state.get(BOOT_UNIT, (False, False))
         if not enabled:
             plan.enable.append(BOOT_UNIT)
@@ -250,7 +276,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             # Started with the units, as at boot: one batch for the namespaces it may do.
             plan.start.append(BOOT_UNIT)
             plan.lines.append('+ start %s' % BOOT_UNIT)
-    for kind in sorted(kinds_used):
+    for kind in sorted(set(kind for e in present for kind in e.kinds)):
         templates[link_template(kind)] = link_template_text(kind)
         if kind in BATCHED_KINDS:
             templates[worker_unit(link_template(kind))] = VETH_WORKER_TEMPLATE
@@ -258,65 +284,108 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
         _plan_file(plan, os.path.join(unit_dir, unit), content)
 
     eligible = boot_eligible(entries)
+    wants = creator_wants(entries)
     for entry in entries:
         existing_dropins = managed_dropins(entry.name, unit_dir)
         batch_dir = os.path.join(boot_dir, 'boot', entry.name)
         batches = boot_batches(entry.name, entry.links.get('veth', ())) if entry.name in eligible else {}
-        _plan_tree(plan, batch_dir, dict((os.path.join(batch_dir, name), text) for name, text in batches.items()))
+        _plan_tree(plan, batch_dir, dict((os.path.join(batch_dir, name), text) for name, text in batches.items()), plan.boot_files)
+        phases = {}
+        if entry.state == 'present':
+            for kind, links in entry.custom.items():
+                phases.update(phase_files(entry.name, kind, links, phases_dir))
+        changed_phases = _plan_tree(plan, os.path.join(phases_dir, entry.name), phases, plan.private_files)
+        creator_dropin = dropin_path(creator_unit(entry.name), unit_dir)
         if entry.state == 'absent':
             for unit in [link_unit(kind, entry.name) for kind in sorted(existing_dropins)] + [creator_unit(entry.name)]:
                 _plan_retirement(plan, unit, unit_state)
             for kind in sorted(existing_dropins):
                 _plan_dropins_removal(plan, link_unit(kind, entry.name), unit_dir)
-            netns_dir = os.path.join(etc_dir, entry.name)
-            if os.path.lexists(netns_dir):
-                plan.remove_paths.append(netns_dir)
-                plan.lines.append('- %s' % netns_dir)
+            for path in (creator_dropin, os.path.join(etc_dir, entry.name)):
+                if os.path.lexists(path):
+                    _plan_removal(plan, path)
             continue
         for kind in sorted(set(existing_dropins) - set(entry.kinds)):
             _plan_retirement(plan, link_unit(kind, entry.name), unit_state)
             _plan_dropins_removal(plan, link_unit(kind, entry.name), unit_dir)
         for kind in entry.kinds:
-            dropins = render_link_dropins(entry.name, kind, entry.links.get(kind, ()), entry.custom.get(kind))
-            for unit, content in dropins.items():
-                _plan_file(plan, dropin_path(unit, unit_dir), content)
-        resolv = os.path.join(etc_dir, entry.name, 'resolv.conf')
-        current = read_file(resolv)
-        if entry.resolv_conf is not None and current != entry.resolv_conf:
-            plan.resolv_files[resolv] = entry.resolv_conf
-            plan.lines.append('~ %s' % resolv)
-        elif entry.resolv_conf is None and current is None:
-            # Empty: no lookups inside, none leaking to the host's resolver, until a VPN client fills it.
-            plan.resolv_files[resolv] = ''
-            plan.lines.append('+ %s' % resolv)
+            changed = False
+            for unit, content in entry.dropins(kind, phases_dir).items():
+                changed = _plan_file(plan, dropin_path(unit, unit_dir), content) or changed
+            unit = link_unit(kind, entry.name)
+            prefix = os.path.join(phases_dir, entry.name, kind + '.')
+            changed = changed or any(path.startswith(prefix) for path in changed_phases)
+            if kind in entry.custom and changed and start and unit_state.get(unit, (False, False))[0]:
+                # Stopped before the files change (the old down phases run), started after.
+                plan.stop.append(unit)
+                plan.start.append(unit)
+                plan.lines.append('~ restart %s: its phases changed' % unit)
+        if wants.get(entry.name):
+            _plan_file(plan, creator_dropin, render_creator_dropin(wants[entry.name]))
+        elif os.path.lexists(creator_dropin):
+            _plan_removal(plan, creator_dropin)
+        _plan_resolv_conf(plan, entry, os.path.join(etc_dir, entry.name, 'resolv.conf'))
         for unit in entry.units:
             active, enabled = unit_state.get(unit, (False, False))
-            if entry.enabled and not enabled:
+            # Only the creator is enabled: its drop-in pulls in its link units.
+            enable = entry.enabled and unit == creator_unit(entry.name)
+            if enable and not enabled:
                 plan.enable.append(unit)
                 plan.lines.append('+ enable %s' % unit)
-            elif not entry.enabled and enabled:
+            elif not enable and enabled:
                 plan.disable.append(unit)
                 plan.lines.append('- disable %s' % unit)
-            if start and not active:
+            if start and not active and unit not in plan.start:
                 plan.start.append(unit)
                 plan.lines.append('+ start %s' % unit)
-    _plan_unused_templates(plan, templates, unit_state, unit_dir, (boot_dir, os.path.dirname(marks_dir)))
+        creator_active = unit_state.get(creator_unit(entry.name), (False, False))[0]
+        damage = netns_damage(entry.name, os.path.join(run_dir, os.path.basename(NETNS_RECORDS))) if start and creator_active else None
+        if damage:
+            # A restart propagates to the link units and the services bound to the namespace:
+            # all of them end up in the new one.
+            plan.repair.append(entry.name)
+            plan.restart.append(creator_unit(entry.name))
+            plan.lines.append('~ restart %s: %s' % (creator_unit(entry.name), damage))
+    _plan_unused_templates(plan, templates, unit_state, unit_dir, (boot_dir, run_dir))
     return plan
 
 
-def _plan_tree(plan, directory, files):
-    """Make ``directory`` hold exactly ``files`` ({path: content}); none: remove it."""
+def _plan_resolv_conf(plan, entry, path):
+    link = link_in_path(path)
+    if link is not None:
+        if entry.resolv_conf is not None:
+            check_no_link(path)
+        plan.warnings.append('%s is a symbolic link: %s is left as it is (give it no dns, or replace the link)' % (link, path))
+        return
+    current = read_file(path)
+    if entry.resolv_conf is not None and current != entry.resolv_conf:
+        plan.resolv_files[path] = entry.resolv_conf
+        plan.lines.append('~ %s' % path)
+    elif entry.resolv_conf is None and current is None:
+        # Empty: no lookups inside, none leaking to the host's resolver, until a VPN client fills it.
+        plan.resolv_files[path] = ''
+        plan.lines.append('+ %s' % path)
+
+
+def _plan_tree(plan, directory, files, where):
+    """Make ``directory`` hold exactly ``files`` ({path: content}), written through ``where``;
+    none: remove it. Returns the paths that change."""
+    changed = set()
     if not files:
         if os.path.lexists(directory):
             _plan_removal(plan, directory)
-        return
+            changed.add(directory)
+        return changed
     for path, content in sorted(files.items()):
-        _plan_file(plan, path, content, plan.boot_files)
-    if os.path.isdir(directory):
+        if _plan_file(plan, path, content, where):
+            changed.add(path)
+    if os.path.isdir(directory) and not os.path.islink(directory):
         for name in sorted(os.listdir(directory)):
             path = os.path.join(directory, name)
             if path not in files:
                 _plan_removal(plan, path)
+                changed.add(path)
+    return changed
 
 
 def _plan_dropins_removal(plan, unit, unit_dir):
@@ -332,7 +401,7 @@ def _plan_unused_templates(plan, needed, unit_state, unit_dir, boot_dirs):
     creator_users = None
     for path in sorted(glob.glob(os.path.join(unit_dir, 'netns*@.service'))) + [os.path.join(unit_dir, BOOT_UNIT)]:
         template = os.path.basename(path)
-        if template in needed or not (read_file(path) or '').startswith(HEADER):
+        if template in needed or not (is_regular_file(path) and read_file(path).startswith(HEADER)):
             continue
         prefix = template[:-len('.service')]
         if template in (creator_unit(''), worker_unit(creator_unit('')), BOOT_UNIT):
@@ -365,13 +434,16 @@ def _plan_retirement(plan, unit, unit_state):
 
 
 def _plan_file(plan, path, content, where=None):
-    if read_file(path) != content:
-        (plan.unit_files if where is None else where)[path] = content
-        plan.lines.append('~ %s' % path)
+    """Plan ``path`` to hold ``content``; whether it changes."""
+    if read_file(path) == content:
+        return False
+    (plan.unit_files if where is None else where)[path] = content
+    plan.lines.append('~ %s' % path)
+    return True
 
 
 def _plan_removal(plan, path):
-    plan.remove_paths.append(path)
+    plan.remove_paths.append(check_removable(path))
     plan.lines.append('- %s' % path)
 
 
@@ -405,23 +477,31 @@ def parse_unit_state(show_output):
 
 
 def apply_chain(plan, systemctl):
-    """Carry out ``plan``; ``systemctl(*args)`` runs systemctl and raises NetnsError on failure."""
+    """Carry out ``plan``; ``systemctl(*args)`` runs systemctl and raises NetnsError on failure.
+    The units to start are all started even when some fail: the error is raised after the
+    restarts, and names them."""
     if plan.stop:
         systemctl('stop', *plan.stop)
     if plan.disable:
         systemctl('disable', *plan.disable)
     for path in plan.remove_paths:
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path)
-        elif os.path.lexists(path):
-            remove_dropin(path)
+        remove_path(path)
     for path, content in sorted(plan.unit_files.items()) + sorted(plan.boot_files.items()):
         write_atomically(path, content)
+    for path, content in sorted(plan.private_files.items()):
+        write_atomically(path, content, mode=0o600, dir_mode=0o700)
     for path, content in sorted(plan.resolv_files.items()):
         rewrite_in_place(path, content)
     if plan.unit_files or any(p.endswith((DROPIN_NAME, '.service')) for p in plan.remove_paths):
         systemctl('daemon-reload')
     if plan.enable:
         systemctl('enable', *plan.enable)
-    if plan.start:
-        systemctl('start', *plan.start)
+    failed = None
+    for verb, units in (('start', plan.start), ('restart', plan.restart)):
+        if units:
+            try:
+                systemctl(verb, *units)
+            except NetnsError as exc:
+                failed = failed or exc
+    if failed is not None:
+        raise failed

@@ -707,3 +707,20 @@ def converge_links(specs, check_mode):
             converger.apply()
         return {'changed': bool(lines), 'diff_lines': lines, 'links': [converger.describe(spec) for spec in specs],
                 'warnings': converger.warnings}
+
+
+def converge_each(specs_by_netns):
+    """Converge every namespace's links; one that fails does not stop the others.
+    Returns (diff lines, {netns: error})."""
+    everything = [spec for name in sorted(specs_by_netns) for spec in specs_by_netns[name]]
+    try:
+        return converge_links(everything, check_mode=False)['diff_lines'], {}
+    except NetnsError:
+        pass
+    lines, errors = [], {}
+    for name in sorted(specs_by_netns):
+        try:
+            lines.extend(converge_links(specs_by_netns[name], check_mode=False)['diff_lines'])
+        except NetnsError as exc:
+            errors[name] = str(exc)
+    return lines, errors

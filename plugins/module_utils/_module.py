@@ -14,7 +14,7 @@ import errno
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
+from ansible_collections.netns.systemd.plugins.module_utils._names import FailedAfterChanges, InvalidInput, NetnsError
 
 ROUTES = dict(type='list', elements='dict', options=dict(dst=dict(type='str', required=True), gateway=dict(type='str')))
 
@@ -94,6 +94,8 @@ def run_safely(module, converge):
         return converge()
     except InvalidInput as exc:
         module.fail_json(msg='%s (nothing was changed)' % exc)
+    except FailedAfterChanges as exc:
+        module.fail_json(msg=str(exc), changed=bool(exc.lines), changes=exc.lines)
     except NetnsError as exc:
         module.fail_json(msg=str(exc))
     except OSError as exc:

@@ -12,6 +12,9 @@ __metaclass__ = type
 
 NETNS_NAME_MAX_BYTES = 255
 IFNAME_MAX_BYTES = 15
+# Names an interface cannot take: every namespace has its own lo, and an interface named all
+# or default would collide with the sysctl directories net.ipv4.conf.all and .default.
+RESERVED_IFNAMES = ('lo', 'all', 'default')
 
 
 class NetnsError(Exception):
@@ -20,6 +23,14 @@ class NetnsError(Exception):
 
 class InvalidInput(NetnsError):
     """User input rejected before anything was changed."""
+
+
+class FailedAfterChanges(NetnsError):
+    """A failure after some changes were made: ``lines`` says what changed."""
+
+    def __init__(self, message, lines):
+        NetnsError.__init__(self, message)
+        self.lines = lines
 
 
 def _utf8_len(value):
@@ -52,7 +63,11 @@ def check_ifname(name, what='interface name'):
         raise InvalidInput('%s is empty' % what)
     if name in ('.', '..'):
         raise InvalidInput('%s %r is not allowed' % (what, name))
-    for char, label in (('/', "'/'"), ('\0', 'a NUL byte'), (':', "':'")):
+    if name in RESERVED_IFNAMES:
+        raise InvalidInput('%s %r is reserved: every namespace has its own lo, and all and default name sysctl directories'
+                           % (what, name))
+    # '%' is a template to the kernel: "ve%d" would become the first free ve0, ve1, ...
+    for char, label in (('/', "'/'"), ('\0', 'a NUL byte'), (':', "':'"), ('%', "'%' (the kernel reads it as a number template)")):
         if char in name:
             raise InvalidInput('%s %r contains %s' % (what, name, label))
     if any(c.isspace() for c in name):

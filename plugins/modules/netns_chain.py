@@ -236,22 +236,27 @@ changes:
 
 from ansible_collections.netns.systemd.plugins.module_utils._chain import (
     apply_chain,
+    live_specs,
     parse_entries,
     parse_unit_state,
     plan_chain,
     units_of,
 )
-from ansible_collections.netns.systemd.plugins.module_utils._links import converge_links
+from ansible_collections.netns.systemd.plugins.module_utils._links import converge_each, converge_links
 from ansible_collections.netns.systemd.plugins.module_utils._module import ROUTES, finish, new_module, run_safely, systemctl_runner
+from ansible_collections.netns.systemd.plugins.module_utils._names import FailedAfterChanges, InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._netns import remove_netns
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
+from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures
 
+# A phase may carry a secret (a key): never logged, never in a unit (see the docs).
+_PHASE = dict(type='str', no_log=True)
 _LINK = dict(
     type=dict(type='str', default='veth'), name=dict(type='str'), peer=dict(type='str'), peer_netns=dict(type='str'),
     parent=dict(type='str'), mode=dict(type='str', choices=['private', 'vepa', 'bridge', 'passthru', 'source']),
     addresses=dict(type='list', elements='str'), peer_addresses=dict(type='list', elements='str'),
     mac=dict(type='str'), peer_mac=dict(type='str'), mtu=dict(type='int'), routes=ROUTES, peer_routes=ROUTES,
-    up_outside=dict(type='str'), up_inside=dict(type='str'), down_inside=dict(type='str'), down_outside=dict(type='str'),
+    up_outside=_PHASE, up_inside=_PHASE, down_inside=_PHASE, down_outside=_PHASE,
 )
 _DNS = dict(nameservers=dict(type='list', elements='str'), search=dict(type='list', elements='str'),
             options=dict(type='list', elements='str'), content=dict(type='str'))
@@ -273,25 +278,45 @@ def main():
     params = module.params
 
     systemctl = systemctl_runner(module)
+    live = params['converge'] and params['start']
 
     def run():
         entries = parse_entries(params['namespaces'])
         state = parse_unit_state(systemctl('show', '--property=Id,ActiveState,UnitFileState', *units_of(entries)))
         plan = plan_chain(entries, state, start=params['start'])
+        # Before anything is written: every interface that exists must be what the links say
+        # (no host interface is taken over by a unit). Namespaces being repaired are left out:
+        # what is left of them goes with the old namespace. In check mode this is the live plan.
+        precheck = live_specs(entries, plan.repair)
+        try:
+            live_plan = converge_links([s for name in sorted(precheck) for s in precheck[name]], check_mode=True) if precheck else None
+        except InvalidInput as exc:
+            # netns_chain has no recreate: what is in the way is the user's to move.
+            raise InvalidInput(str(exc).replace('; set recreate: true to replace it',
+                                                '; its unit would take it over: rename the link, or remove what is in the way'))
         lines = list(plan.lines)
-        if not module.check_mode:
+        if module.check_mode:
+            if live and live_plan:
+                lines.extend(live_plan['diff_lines'])
+            return {'changed': bool(lines), 'diff_lines': lines, 'warnings': plan.warnings,
+                    'units': dict((e.name, e.units) for e in entries if e.state == 'present')}
+        problems = []
+        try:
             apply_chain(plan, systemctl)
+        except NetnsError as exc:
+            problems = explain_start_failures(plan.start + plan.restart, module.run_command) or [str(exc)]
         # The creator's stop removes the name; one made by hand or by a module may remain.
         leftover = [e.name for e in entries if e.state == 'absent' and netns_id(e.name) is not None]
         if leftover:
             lines.extend('- netns %s' % name for name in leftover)
-            if not module.check_mode:
-                remove_netns(leftover)
-        specs = [spec for e in entries if e.state == 'present' for kind in sorted(e.links) for spec in e.links[kind]]
-        if params['converge'] and params['start'] and specs:
-            # In check mode the creators did not run: the link plan assumes their namespaces.
-            lines.extend(converge_links(specs, module.check_mode)['diff_lines'])
-        return {'changed': bool(lines), 'diff_lines': lines,
+            remove_netns(leftover)
+        if live:
+            live_lines, errors = converge_each(live_specs(entries))
+            lines.extend(live_lines)
+            problems.extend('netns %s: %s' % (name, error) for name, error in sorted(errors.items()))
+        if problems:
+            raise FailedAfterChanges('; '.join(problems), lines)
+        return {'changed': bool(lines), 'diff_lines': lines, 'warnings': plan.warnings,
                 'units': dict((e.name, e.units) for e in entries if e.state == 'present')}
 
     finish(module, run_safely(module, run))

@@ -2,6 +2,7 @@
 
 import os
 import shlex
+import shutil
 import subprocess
 
 import pytest
@@ -18,14 +19,16 @@ from ansible_collections.netns.systemd.plugins.module_utils._chain import (
 )
 from ansible_collections.netns.systemd.plugins.module_utils._links import converge_links
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
+from ansible_collections.netns.systemd.plugins.module_utils._files import write_atomically as write_private
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
-    BOOT_DIR,
     BOOT_MARKS,
-    BOOT_SCRIPT,
     BOOT_UNIT_TEXT,
     CREATOR_TEMPLATE,
     CREATOR_WORKER_TEMPLATE,
+    HELPER,
+    HELPER_SCRIPT,
     LINK_TEMPLATE,
+    MACVLAN_TEMPLATE,
     VETH_TEMPLATE,
     VETH_WORKER_TEMPLATE,
     quote_arg,
@@ -39,25 +42,44 @@ def systemd_unquote(line):
     return [w.replace('%%', '%').replace('$$', '$') for w in words]
 
 
+def install_helper():
+    """The units' shell helper where they run it (the sandbox's own /etc/netns-systemd)."""
+    if not os.path.exists(HELPER):
+        write_atomically(HELPER, HELPER_SCRIPT)
+
+
 def run_exec_lines(unit_text, key='ExecStart'):
-    """Run the Exec lines of a unit in order, honouring the '-' prefix, as systemd would."""
+    """Run the Exec lines of a unit in order, honouring the '-' prefix, as systemd would;
+    the stderr of the commands."""
+    install_helper()
+    said = ''
     for line in unit_text.splitlines():
         if not line.startswith(key + '='):
             continue
         argv = systemd_unquote(line)
         proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+        said += proc.stderr
         if proc.returncode != 0 and not line[len(key) + 1:].startswith('-'):
             raise AssertionError('%s failed: %s' % (line, proc.stderr))
+    return said
 
 
 def run_creator(netns):
-    # ConfigurationDirectory= makes /etc/netns/NAME before the touch; here the test does.
-    os.makedirs('/etc/netns/%s' % netns, exist_ok=True)
-    run_exec_lines(CREATOR_WORKER_TEMPLATE.replace('%i', netns))
+    return run_exec_lines(CREATOR_WORKER_TEMPLATE.replace('%i', netns))
 
 
 def link_dropins(entry, kind):
-    return render_link_dropins(entry.name, kind, entry.links.get(kind, ()), entry.custom.get(kind))
+    for path, content in phase_files(entry):
+        write_private(path, content, mode=0o600, dir_mode=0o700)
+    return entry.dropins(kind)
+
+
+def phase_files(entry):
+    from ansible_collections.netns.systemd.plugins.module_utils._units import phase_files as files_of
+    found = {}
+    for kind, links in entry.custom.items():
+        found.update(files_of(entry.name, kind, links))
+    return sorted(found.items())
 
 
 def dropin_text(entry, kind):
@@ -90,22 +112,19 @@ def boot(entries, key='ExecStart'):
 
 
 def run_boot_batch(entries, tmp_path):
-    """What netns-boot.service does at boot: the script, on the batch files netns_chain plans
-    (paths moved under tmp_path; /run/netns and /etc/netns are the sandbox's). Returns the
+    """What netns-boot.service does at boot: the helper's boot, on the batch files netns_chain
+    plans (in the sandbox's own /etc/netns-systemd; unit files under tmp_path). Returns the
     names it marked as done, and what it said."""
-    boot_dir, marks = tmp_path / 'boot-dir', tmp_path / 'marks'
-    marks.mkdir(parents=True)
-    plan = plan_chain(entries, {}, unit_dir=str(tmp_path / 'units'), etc_dir=str(tmp_path / 'etc'), boot_dir=str(boot_dir),
-                      marks_dir=str(marks))
+    for path in (BOOT_MARKS, '/etc/netns-systemd/boot'):
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+    os.makedirs(BOOT_MARKS)     # RuntimeDirectory= of netns-boot.service
+    plan = plan_chain(entries, {}, unit_dir=str(tmp_path / 'units'), etc_dir=str(tmp_path / 'etc'))
     for path, content in plan.boot_files.items():
         write_atomically(path, content)
-    for entry in entries:
-        # The directory netns_chain made for resolv.conf; the script makes the file when it is missing.
-        os.makedirs('/etc/netns/%s' % entry.name, exist_ok=True)
-    script = BOOT_SCRIPT.replace(BOOT_DIR, str(boot_dir)).replace(BOOT_MARKS, str(marks))
-    proc = subprocess.run(['sh', '-c', script], capture_output=True, text=True, check=False)
+    proc = subprocess.run(['sh', HELPER, 'boot'], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
-    return sorted(os.listdir(str(marks))), proc.stderr
+    return sorted(os.listdir(BOOT_MARKS)), proc.stderr
 
 
 def boot_with_batch(entries, tmp_path):
@@ -235,15 +254,22 @@ def test_link_unit_stop_lines_remove_the_links():
 
 
 def test_templates_bind_links_to_the_creator_and_order_before_the_network():
-    for template in (LINK_TEMPLATE, VETH_TEMPLATE):
+    for template in (LINK_TEMPLATE, VETH_TEMPLATE, MACVLAN_TEMPLATE):
         assert 'BindsTo=netns_name@%i.service' in template and 'After=netns_name@%i.service' in template
+        # Pulled in by the creator's drop-in, never enabled on their own.
+        assert '[Install]' not in template
     for template in (CREATOR_TEMPLATE, LINK_TEMPLATE, VETH_TEMPLATE, BOOT_UNIT_TEXT):
         assert 'Before=network-pre.target shutdown.target' in template and 'Conflicts=shutdown.target' in template
-    for template in (CREATOR_TEMPLATE, CREATOR_WORKER_TEMPLATE, LINK_TEMPLATE, VETH_TEMPLATE, VETH_WORKER_TEMPLATE, BOOT_UNIT_TEXT):
+    # A macvlan unit may wait for its parent: nothing else of the host waits with it.
+    assert 'network-pre' not in MACVLAN_TEMPLATE and 'Conflicts=shutdown.target' in MACVLAN_TEMPLATE
+    for template in (CREATOR_TEMPLATE, CREATOR_WORKER_TEMPLATE, LINK_TEMPLATE, MACVLAN_TEMPLATE, VETH_TEMPLATE, VETH_WORKER_TEMPLATE,
+                     BOOT_UNIT_TEXT):
         assert '%I' not in template and 'DefaultDependencies=no' in template
     assert 'PrivateNetwork' not in CREATOR_TEMPLATE
-    assert 'ExecStart=-ip netns add %i' in CREATOR_WORKER_TEMPLATE
+    assert 'ExecStart=/bin/sh %s up %%i' % HELPER in CREATOR_WORKER_TEMPLATE
     assert 'ExecStop=-ip netns delete %i' in CREATOR_TEMPLATE
+    # Nothing of a namespace runs after its creator failed.
+    assert 'Requires=netns_name@%i.service' in VETH_WORKER_TEMPLATE
 
 
 def test_units_start_without_a_process_when_the_boot_batch_marked_their_namespace():
@@ -257,8 +283,8 @@ def test_units_start_without_a_process_when_the_boot_batch_marked_their_namespac
         assert 'ConditionPathExists=!%s/%%i' % BOOT_MARKS in worker and 'netns-boot.service' in worker
         assert 'RemainAfterExit' not in worker     # inactive again after each run: every start pulls it
     assert 'After=netns_name@%i.service' in VETH_WORKER_TEMPLATE
-    assert 'ExecStart=/bin/sh %s/boot.sh' % BOOT_DIR in BOOT_UNIT_TEXT
-    assert 'RemainAfterExit=yes\nRuntimeDirectory=netns-systemd/booted\nRuntimeDirectoryPreserve=yes' in BOOT_UNIT_TEXT
+    assert 'ExecStart=/bin/sh %s boot' % HELPER in BOOT_UNIT_TEXT
+    assert 'RemainAfterExit=yes\nRuntimeDirectory=netns-systemd/booted netns-systemd/netns\nRuntimeDirectoryPreserve=yes' in BOOT_UNIT_TEXT
 
 
 def test_namespace_to_namespace_veth_orders_after_the_peer_creator():
@@ -267,7 +293,7 @@ def test_namespace_to_namespace_veth_orders_after_the_peer_creator():
     assert 'BindsTo=netns_name@red.service\nAfter=netns_name@red.service' in dropins['netns-veth@blue.service']
     worker = dropins['netns-veth-up@blue.service']
     assert '[Unit]\nAfter=netns_name@red.service\n' in worker and 'BindsTo' not in worker
-    assert 'ExecStart=-ip -n blue link add veth-b' in worker and 'ExecStop' not in worker
+    assert 'ExecStart=/bin/sh %s veth blue veth-b red veth-r' % HELPER in worker and 'ExecStop' not in worker
 
 
 @pytest.mark.parametrize('value', ['plain', 'a b', 'say "hi"', '$HOME', '%i', 'back\\slash', "it's", 'a;rm -rf /', ''])
@@ -291,7 +317,8 @@ def test_custom_type_phases_run_in_order_on_each_side():
     run_exec_lines(dropin)
     assert kernel.addresses('lab', 'in0') == {'10.5.0.2/24'}
     assert kernel.link(None, 'out-lab') is not None
-    run_exec_lines(dropin, key='ExecStop')
+    # Down phases run after the stop, and after a start that failed too (ExecStopPost=).
+    run_exec_lines(dropin, key='ExecStopPost')
     assert kernel.link(None, 'out-lab') is None
 
 
@@ -353,16 +380,20 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
     plan = plan_chain(entries, {}, **dirs)
     assert sorted(os.path.relpath(p, unit_dir) for p in plan.unit_files) == [
         'netns-boot.service', 'netns-veth-up@.service', 'netns-veth-up@blue.service.d/netns-systemd.conf', 'netns-veth@.service',
-        'netns-veth@blue.service.d/netns-systemd.conf', 'netns_name-up@.service', 'netns_name@.service']
-    assert sorted(os.path.relpath(p, boot_dir) for p in plan.boot_files) == ['boot.sh', 'boot/blue/in-blue', 'boot/blue/outside']
-    assert plan.enable == ['netns-boot.service', 'netns_name@blue.service', 'netns-veth@blue.service']
+        'netns-veth@blue.service.d/netns-systemd.conf', 'netns_name-up@.service', 'netns_name@.service',
+        'netns_name@blue.service.d/netns-systemd.conf']
+    # The creator pulls in its links: only it is enabled.
+    assert 'Wants=netns-veth@blue.service' in plan.unit_files[os.path.join(unit_dir, 'netns_name@blue.service.d', 'netns-systemd.conf')]
+    assert sorted(os.path.relpath(p, boot_dir) for p in plan.boot_files) == ['boot/blue/in-blue', 'boot/blue/outside', 'netns.sh']
+    assert plan.enable == ['netns-boot.service', 'netns_name@blue.service']
     assert plan.start == ['netns-boot.service', 'netns_name@blue.service', 'netns-veth@blue.service']
     for path, content in list(plan.unit_files.items()) + list(plan.boot_files.items()):
         write_atomically(path, content)
     for path, content in plan.resolv_files.items():
         rewrite_in_place(path, content)
     os.makedirs(str(tmp_path / 'run' / 'booted'))     # netns-boot.service ran
-    running = {'netns_name@blue.service': (True, True), 'netns-veth@blue.service': (True, True), 'netns-boot.service': (True, True)}
+    kernel.ip(None, 'netns', 'add', 'blue')             # and the creator made the namespace
+    running = {'netns_name@blue.service': (True, True), 'netns-veth@blue.service': (True, False), 'netns-boot.service': (True, True)}
     again = plan_chain(entries, running, **dirs)
     assert again.lines == []
     # Not enabled at boot: the batch files go, the units stay.
@@ -371,11 +402,12 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
     assert disabled.remove_paths == [os.path.join(boot_dir, 'boot', 'blue')] and not disabled.unit_files
     gone = plan_chain(parse_entries([{'name': 'blue', 'state': 'absent'}]), running, **dirs)
     assert gone.stop == ['netns-veth@blue.service', 'netns_name@blue.service', 'netns-boot.service']
-    assert gone.disable == ['netns-veth@blue.service', 'netns_name@blue.service', 'netns-boot.service']
+    assert gone.disable == ['netns_name@blue.service', 'netns-boot.service']
     # The templates, the boot unit and script go too once nothing on the host uses them.
     assert gone.remove_paths == [os.path.join(boot_dir, 'boot', 'blue'),
                                  os.path.join(unit_dir, 'netns-veth@blue.service.d', 'netns-systemd.conf'),
                                  os.path.join(unit_dir, 'netns-veth-up@blue.service.d', 'netns-systemd.conf'),
+                                 os.path.join(unit_dir, 'netns_name@blue.service.d', 'netns-systemd.conf'),
                                  os.path.join(etc_dir, 'blue')] + [
         os.path.join(unit_dir, name) for name in ('netns-veth-up@.service', 'netns-veth@.service', 'netns_name-up@.service',
                                                   'netns_name@.service')] + [

@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, netns.systemd developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Why a unit did not start, in words: the unit, its worker, and the lines its commands
+wrote to the journal. Private to the collection: not an API.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.netns.systemd.plugins.module_utils._units import parse_systemctl_show, worker_unit
+
+JOURNAL_LINES = 8
+
+
+def _journal(invocation, run, wait_seconds):
+    """The last lines the commands of one run of a unit wrote (or, when they wrote none,
+    what systemd said of it). journald takes them in a moment after the unit failed: wait
+    for them, a little."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        rc, out, _err = run(['journalctl', '--no-pager', '-q', '-o', 'cat', '_SYSTEMD_INVOCATION_ID=' + invocation])
+        lines = [line for line in out.splitlines() if line.strip()] if rc == 0 else []
+        if lines or time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+    if not lines:
+        rc, out, _err = run(['journalctl', '--no-pager', '-q', '-o', 'cat', 'INVOCATION_ID=' + invocation])
+        lines = [line for line in out.splitlines() if line.strip()] if rc == 0 else []
+    return lines[-JOURNAL_LINES:]
+
+
+def explain_start_failures(units, run, wait_seconds=5.0):
+    """A line for each of ``units`` that is not active: which unit (it or its worker)
+    failed and how, with the journal lines of its commands. ``run(argv)`` returns
+    (rc, stdout, stderr)."""
+    asked = []
+    for unit in units:
+        asked.extend([unit, worker_unit(unit)] if '@' in unit else [unit])
+    _rc, out, _err = run(['systemctl', 'show', '--property=Id,ActiveState,Result,InvocationID'] + asked)
+    info = parse_systemctl_show(out)
+    problems = []
+    for unit in units:
+        if info.get(unit, {}).get('ActiveState') == 'active':
+            continue
+        details = []
+        for one in ([unit, worker_unit(unit)] if '@' in unit else [unit]):
+            fields = info.get(one, {})
+            if fields.get('ActiveState') != 'failed' and fields.get('Result') in (None, '', 'success'):
+                continue
+            said = _journal(fields['InvocationID'], run, wait_seconds) if fields.get('InvocationID') else []
+            details.append('%s failed (%s)%s' % (one, fields.get('Result') or 'failed', ': ' + ' | '.join(said) if said else ''))
+        problems.append('%s did not start: %s' % (unit, '; '.join(details) or 'a unit it needs did not start'))
+    return problems
