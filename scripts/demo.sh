@@ -49,7 +49,7 @@ in_box ip netns exec red ping -c 2 -W 2 10.1.0.2
 
 show "4. the web server answers inside blue, and not on the host's loopback"
 in_box busybox wget -q -O - http://10.10.1.2:8080/
-in_box sh -c 'busybox wget -q -T 2 -O /dev/null http://127.0.0.1:8080/ 2>/dev/null && echo "reachable on the host (wrong)" || echo "not on the host loopback: right"'
+in_box sh -c 'busybox wget -q -O /dev/null http://127.0.0.1:8080/ 2>&1 | grep -q "Connection refused" && echo "refused on the host loopback: right" || echo "reachable on the host (wrong)"'
 pid=$(in_box systemctl show -p MainPID --value web.service)
 echo "web.service pid $pid runs as $(in_box ps -o user= -p "$pid") in netns $(in_box stat -L -c %i /proc/"$pid"/ns/net), /run/netns/blue is $(in_box stat -L -c %i /run/netns/blue)"
 

@@ -123,7 +123,7 @@ def apply_bindings(changes):
             write_atomically(path, new)
 
 
-def verify_binding(binding, main_pid, settle_seconds=3.0):
+def verify_binding(binding, main_pid, settle_seconds=15.0):
     """Fail unless the running service's main process is in the namespace it is bound to.
 
     systemd runs a service in the host namespace, silently, when it cannot join.

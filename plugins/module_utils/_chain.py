@@ -193,7 +193,9 @@ class ChainPlan:
     rewritten in place; ``remove_paths``: removed after the stops; ``stop``, ``disable``,
     ``enable``, ``start``, ``restart``: units, one systemctl call each; ``repair``: names of
     namespaces whose creator is restarted because the namespace was deleted or replaced by
-    hand; ``lines``: each change in words; ``warnings``: what was left alone, and why."""
+    hand; ``settle``: their link units, started after the restart so that the run waits for
+    them (systemctl waits for the jobs of the units it names, not for those a restart pulls
+    along); ``lines``: each change in words; ``warnings``: what was left alone, and why."""
 
     def __init__(self):
         self.unit_files = {}
@@ -203,6 +205,7 @@ class ChainPlan:
         self.remove_paths = []
         self.stop, self.disable, self.enable, self.start, self.restart = [], [], [], [], []
         self.repair = []
+        self.settle = []
         self.lines = []
         self.warnings = []
 
@@ -345,6 +348,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             # all of them end up in the new one.
             plan.repair.append(entry.name)
             plan.restart.append(creator_unit(entry.name))
+            plan.settle.extend(unit for unit in wants.get(entry.name, ()) if unit not in plan.settle)
             plan.lines.append('~ restart %s: %s' % (creator_unit(entry.name), damage))
     _plan_unused_templates(plan, templates, unit_state, unit_dir, (boot_dir, run_dir))
     return plan
@@ -497,7 +501,7 @@ def apply_chain(plan, systemctl):
     if plan.enable:
         systemctl('enable', *plan.enable)
     failed = None
-    for verb, units in (('start', plan.start), ('restart', plan.restart)):
+    for verb, units in (('start', plan.start), ('restart', plan.restart), ('start', plan.settle)):
         if units:
             try:
                 systemctl(verb, *units)

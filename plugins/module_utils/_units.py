@@ -305,10 +305,11 @@ veth() {
         # A veth whose peer is in another namespace may be going away with that namespace
         # (its last process just left): wait a little for that before refusing.
         tries=$((tries + 1))
-        case "$one $two" in *" veth "*) ;; *) tries=100 ;; esac
-        case "$one $two" in *"@if"*) ;; *) tries=100 ;; esac
-        if [ $tries -ge 100 ]; then
-            say "refusing to touch ${one:+$2 in ${1:-the host}}${one:+${two:+ and }}${two:+$4 in ${3:-the host}}: not a veth pair of $2 (${1:-host}) and $4 (${3:-host})"
+        case "$one $two" in *" veth "*) ;; *) tries=300 ;; esac
+        case "$one $two" in *"@if"*) ;; *) tries=300 ;; esac
+        if [ $tries -ge 300 ]; then
+            say "refusing to touch ${one:+$2 in ${1:-the host}}${one:+${two:+ and }}${two:+$4 in ${3:-the host}}:" \
+                "not a veth pair of $2 (${1:-host}) and $4 (${3:-host})"
             return 1
         fi
         sleep 0.1
@@ -366,6 +367,8 @@ boot() {
         fi
     done
     [ -d "$STATE/netns" ] || mkdir -p "$STATE/netns"
+    # One process for every inode; only the names of boot/, which are plain, are read.
+    # shellcheck disable=SC2012
     ls -1iL "$RUN" | while read -r inode name; do
         if [ -d "$name" ]; then record "$name" "$inode"; fi
     done

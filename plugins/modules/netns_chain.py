@@ -13,14 +13,24 @@ short_description: Make network namespaces, their links and DNS come back at boo
 version_added: 0.1.0
 description:
   - Installs the systemd unit chain for every namespace of a host in one call.
-    C(netns_name@NAME.service) creates the namespace (or adopts one that exists) and brings C(lo) up.
+    C(netns_name@NAME.service) creates the namespace (or adopts one that exists, and replaces an empty name file
+    left by a crash) and brings C(lo) up.
     C(netns-TYPE@NAME.service) adds the links of one type (C(veth), C(macvlan), or a custom type),
     bound to and ordered after the creator, and after the creator of the peer namespace of a
-    namespace-to-namespace veth. Both are ordered before C(network-pre.target).
+    namespace-to-namespace veth.
+  - Only the creator is enabled. Its drop-in pulls in the link units of the namespace (and the veth units of
+    other namespaces that end in it), so starting the namespace, or a service bound to it, brings up all of its
+    links. The creator and the veth and custom units are ordered before C(network-pre.target); a macvlan unit
+    is not, since it may wait for its parent, and nothing else on the host waits with it.
   - The templates are static. Each link unit gets a drop-in of plain C(ip) lines rendered from the
     same model the M(netns.systemd.netns_veth) and M(netns.systemd.netns_macvlan) modules converge,
     so C(systemctl cat) shows what happens. The creator and the veth unit do their start work in a
     worker, C(netns_name-up@NAME.service) and C(netns-veth-up@NAME.service), pulled in with C(Requires=).
+    The shell side (the creator's work, a veth pair made or found, a macvlan parent waited for, the boot batch)
+    is one script, C(/etc/netns-systemd/netns.sh).
+  - A veth unit makes its pair when neither end exists and keeps it when both ends are that pair; an interface
+    of that name that is anything else (a host uplink, a bridge, a veth with another peer) makes the unit fail
+    without touching it. Stopping a veth unit deletes the end inside the namespace only.
   - Installs and enables C(netns-boot.service), and starts it with the units when it is not active (it stays
     active until shutdown, so it runs once a boot). It brings up every enabled namespace whose veths
     lead only to enabled namespaces, with its veth links, from batch files in C(/etc/netns-systemd/boot/NAME/),
@@ -31,14 +41,25 @@ description:
   - Writes C(/etc/netns/NAME/resolv.conf) (empty when O(namespaces[].dns) is not given and the file is missing)
     by truncating and rewriting the same file, so services
     joined to the namespace (which see it as C(/etc/resolv.conf)) get the change without a restart.
+  - Nothing is written, created or removed through a symbolic link, neither by the module nor by the units. A link
+    where a file or directory of the collection should be (a unit file, a drop-in directory, C(/etc/netns/NAME),
+    its C(resolv.conf)) is an error that names it, before anything changes; a linked C(resolv.conf) of a namespace
+    without O(namespaces[].dns) is left alone, with a warning. A C(resolv.conf) with other hard links is refused too.
   - Reloads systemd once when a unit file changed, then enables and starts the units, and converges
     the live links (addresses, MTU, MAC, routes) the way the link modules do.
+  - A namespace whose creator is active but whose name was deleted by hand, or replaced by another namespace
+    of the same name, gets its creator restarted. The restart reaches its link units and the services bound to
+    it, which all end up in the new namespace.
+  - One namespace that fails does not stop the others. The run goes on with the rest, then fails naming each
+    unit that did not start, with the last lines its commands wrote to the journal, and each namespace whose
+    links could not be converged; it reports C(changed) when anything was changed on the way.
   - C(state=absent) stops and disables the units (their stop commands remove the links and the name),
-    removes the drop-ins, the batch files, C(/etc/netns/NAME) and the name if it is still there. The
+    removes the drop-ins, the batch and phase files, C(/etc/netns/NAME) and the name if it is still there. The
     templates and C(netns-boot.service) go when nothing on the host uses them any more.
   - The whole list is validated before anything changes, duplicate namespaces or interfaces, interface
-    names over 15 bytes (including the defaults), missing macvlan parents, peers in namespaces that are
-    not in the list.
+    names over 15 bytes (including the defaults) or reserved (C(lo), C(all), C(default), names with C(%)),
+    missing macvlan parents, peers in namespaces that are not in the list, and every interface that exists
+    already, which must be the veth or macvlan its link describes.
 author:
   - netns.systemd developers (@netns-systemd)
 extends_documentation_fragment:
@@ -164,16 +185,26 @@ options:
                 description: Next hop.
                 type: str
           up_outside:
-            description: Custom type, a shell command run on the host when the unit starts (first). C($1) is the namespace name.
+            description:
+              - Custom type, a shell command (C(sh -e)) run on the host when the unit starts, before O(namespaces[].links[].up_inside).
+                C($1) is the namespace name.
+              - The links of one custom type share one unit C(netns-TYPE@NAME.service) and start in the order given,
+                each outside then inside; they are ordered after the namespace's veth and macvlan units.
+              - The four phases are stored in root-only files (mode 0600) under C(/etc/netns-systemd/phases/NAME/), and the
+                unit names only those files, so a phase may carry a secret (a key). They are C(no_log). A changed phase of a
+                running unit is applied on that run (the unit is stopped with the old down phases, then started with the new).
             type: str
           up_inside:
-            description: Custom type, a shell command run inside the namespace when the unit starts (second).
+            description: Custom type, a shell command run inside the namespace when the unit starts, after O(namespaces[].links[].up_outside).
             type: str
           down_inside:
-            description: Custom type, a shell command run inside the namespace when the unit stops (first).
+            description:
+              - Custom type, a shell command run inside the namespace when the unit stops (first), links in reverse order.
+              - The down phases also run after a start that failed half-way (they are C(ExecStopPost=)), so they must
+                tolerate what is only partly made; their failures are ignored.
             type: str
           down_outside:
-            description: Custom type, a shell command run on the host when the unit stops (last).
+            description: Custom type, a shell command run on the host when the unit stops (after O(namespaces[].links[].down_inside)).
             type: str
   start:
     description: Start units that are not running (namespaces and links come up now, not only at the next boot).
@@ -231,7 +262,7 @@ changes:
   type: list
   elements: str
   sample: ["~ /etc/systemd/system/netns_name@.service", "~ /etc/netns-systemd/boot/blue/in-blue", "+ enable netns_name@blue.service",
-           "+ start netns_name@blue.service"]
+           "+ start netns_name@blue.service", "~ restart netns_name@red.service: the namespace was deleted by hand"]
 '''
 
 from ansible_collections.netns.systemd.plugins.module_utils._chain import (
@@ -304,7 +335,7 @@ def main():
         try:
             apply_chain(plan, systemctl)
         except NetnsError as exc:
-            problems = explain_start_failures(plan.start + plan.restart, module.run_command) or [str(exc)]
+            problems = explain_start_failures(plan.start + plan.restart + plan.settle, module.run_command) or [str(exc)]
         # The creator's stop removes the name; one made by hand or by a module may remain.
         leftover = [e.name for e in entries if e.state == 'absent' and netns_id(e.name) is not None]
         if leftover:

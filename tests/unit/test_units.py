@@ -424,3 +424,8 @@ def test_unit_state_is_read_from_systemctl_show():
     out = ('Id=netns_name@blue.service\nActiveState=active\nUnitFileState=enabled\n\n'
            'Id=netns-veth@blue.service\nActiveState=inactive\nUnitFileState=disabled\n')
     assert parse_unit_state(out) == {'netns_name@blue.service': (True, True), 'netns-veth@blue.service': (False, False)}
+
+
+def test_the_units_shell_helper_passes_shellcheck():
+    proc = subprocess.run(['shellcheck', '-s', 'sh', '-'], input=HELPER_SCRIPT, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout
