@@ -15,6 +15,7 @@ import os
 import re
 import time
 
+from ansible_collections.netns.systemd.plugins.module_utils._chain import managed_dropins
 from ansible_collections.netns.systemd.plugins.module_utils._files import read_file, remove_path, write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import NETNS_RUN_DIR, netns_id
@@ -25,6 +26,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     check_unit_instance,
     creator_unit,
     dropin_path,
+    link_unit,
 )
 
 _SERVICE_RE = re.compile(r'^[A-Za-z0-9:_.\\@-]+$')
@@ -51,7 +53,10 @@ def binding_path(service, unit_dir=UNIT_DIR):
 def link_units_of(netns, unit_dir=UNIT_DIR):
     """The link units that starting ``netns`` brings up (its creator's drop-in wants them):
     a bound service starts after them."""
-    text = read_file(dropin_path(creator_unit(netns), unit_dir)) or ''
+    text = read_file(dropin_path(creator_unit(netns), unit_dir))
+    if text is None:
+        # No chain installed yet (bound first): the link units it has drop-ins for, if any.
+        return [link_unit(kind, netns) for kind in sorted(managed_dropins(netns, unit_dir))]
     return [line.split('=', 1)[1] for line in text.splitlines() if line.startswith('Wants=')]
 
 

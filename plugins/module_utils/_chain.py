@@ -184,6 +184,10 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
 
 # ---------------------------------------------------------------- the plan
 
+class StartFailed(NetnsError):
+    """systemctl start or restart failed for some of the units; the others were started."""
+
+
 class ChainPlan:
     """What a run changes, in the order apply_chain does it.
 
@@ -506,6 +510,6 @@ def apply_chain(plan, systemctl):
             try:
                 systemctl(verb, *units)
             except NetnsError as exc:
-                failed = failed or exc
+                failed = failed or StartFailed(str(exc))
     if failed is not None:
         raise failed

@@ -266,6 +266,7 @@ changes:
 '''
 
 from ansible_collections.netns.systemd.plugins.module_utils._chain import (
+    StartFailed,
     apply_chain,
     live_specs,
     parse_entries,
@@ -334,8 +335,10 @@ def main():
         problems = []
         try:
             apply_chain(plan, systemctl)
-        except NetnsError as exc:
+        except StartFailed as exc:
             problems = explain_start_failures(plan.start + plan.restart + plan.settle, module.run_command) or [str(exc)]
+        except NetnsError as exc:
+            raise FailedAfterChanges(str(exc), lines)
         # The creator's stop removes the name; one made by hand or by a module may remain.
         leftover = [e.name for e in entries if e.state == 'absent' and netns_id(e.name) is not None]
         if leftover:

@@ -26,7 +26,7 @@ extends_documentation_fragment:
 options:
   name:
     description:
-      - The interface name of this end, at most 15 bytes, no C(/), C(:) or whitespace.
+      - The interface name of this end, at most 15 bytes, no C(/), C(:), C(%) or whitespace, not C(lo), C(all) or C(default).
       - Required unless O(links) is given.
     type: str
   peer:

@@ -36,7 +36,9 @@ def test_the_boot_batch_did_the_work_and_the_workers_were_skipped(host):
 
 def test_a_restarted_namespace_is_rebuilt_by_its_units(host):
     old = host.check_output('stat -L -c %i /run/netns/red')
-    host.check_output('systemctl restart netns_name@red.service')
+    # systemctl waits for the job of the unit it names, not for those a restart pulls along:
+    # the start of blue's veth unit merges with its pending restart and waits for it.
+    host.check_output('systemctl restart netns_name@red.service && systemctl start netns-veth@blue.service')
     # A new namespace, no mark left for it, and the veth from blue (bound to red) made again.
     assert host.check_output('stat -L -c %i /run/netns/red') != old
     assert 'red' not in marks(host)
