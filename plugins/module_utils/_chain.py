@@ -20,6 +20,7 @@ import os
 from ansible_collections.netns.systemd.plugins.module_utils._files import (
     check_no_link,
     check_removable,
+    file_diff,
     is_regular_file,
     link_in_path,
     read_file,
@@ -56,7 +57,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     link_template,
     link_template_text,
     link_unit,
-    parse_systemctl_show,
     phase_files,
     render_creator_dropin,
     render_link_dropins,
@@ -199,7 +199,9 @@ class ChainPlan:
     namespaces whose creator is restarted because the namespace was deleted or replaced by
     hand; ``settle``: their link units, started after the restart so that the run waits for
     them (systemctl waits for the jobs of the units it names, not for those a restart pulls
-    along); ``lines``: each change in words; ``warnings``: what was left alone, and why."""
+    along); ``lines``: each change in words; ``file_diffs``: each file written or removed as
+    ansible's diff shows it (before and after; the content of private files is not shown);
+    ``warnings``: what was left alone, and why."""
 
     def __init__(self):
         self.unit_files = {}
@@ -211,6 +213,7 @@ class ChainPlan:
         self.repair = []
         self.settle = []
         self.lines = []
+        self.file_diffs = []
         self.warnings = []
 
 
@@ -365,23 +368,21 @@ def _plan_resolv_conf(plan, entry, path):
             check_no_link(path)
         plan.warnings.append('%s is a symbolic link: %s is left as it is (give it no dns, or replace the link)' % (link, path))
         return
-    current = read_file(path)
-    if entry.resolv_conf is not None and current != entry.resolv_conf:
-        plan.resolv_files[path] = entry.resolv_conf
-        plan.lines.append('~ %s' % path)
-    elif entry.resolv_conf is None and current is None:
+    if entry.resolv_conf is not None:
+        _plan_file(plan, path, entry.resolv_conf, plan.resolv_files)
+    elif read_file(path) is None:
         # Empty: no lookups inside, none leaking to the host's resolver, until a VPN client fills it.
-        plan.resolv_files[path] = ''
-        plan.lines.append('+ %s' % path)
+        _plan_file(plan, path, '', plan.resolv_files)
 
 
 def _plan_tree(plan, directory, files, where):
     """Make ``directory`` hold exactly ``files`` ({path: content}), written through ``where``;
     none: remove it. Returns the paths that change."""
     changed = set()
+    private = where is plan.private_files
     if not files:
         if os.path.lexists(directory):
-            _plan_removal(plan, directory)
+            _plan_removal(plan, directory, private)
             changed.add(directory)
         return changed
     for path, content in sorted(files.items()):
@@ -391,7 +392,7 @@ def _plan_tree(plan, directory, files, where):
         for name in sorted(os.listdir(directory)):
             path = os.path.join(directory, name)
             if path not in files:
-                _plan_removal(plan, path)
+                _plan_removal(plan, path, private)
                 changed.add(path)
     return changed
 
@@ -443,16 +444,34 @@ def _plan_retirement(plan, unit, unit_state):
 
 def _plan_file(plan, path, content, where=None):
     """Plan ``path`` to hold ``content``; whether it changes."""
-    if read_file(path) == content:
+    current = read_file(path)
+    if current == content:
         return False
-    (plan.unit_files if where is None else where)[path] = content
-    plan.lines.append('~ %s' % path)
+    where = plan.unit_files if where is None else where
+    where[path] = content
+    plan.lines.append('%s %s' % ('+' if current is None else '~', path))
+    if where is plan.private_files:
+        # A custom phase may hold a secret: its size, never its text.
+        current, content = _hidden(current), _hidden(content)
+    plan.file_diffs.append(file_diff(path, current, content))
     return True
 
 
-def _plan_removal(plan, path):
+def _hidden(text):
+    return None if text is None else '(root-only file of %d bytes, not shown)\n' % len(text.encode('utf-8'))
+
+
+def _plan_removal(plan, path, private=False):
     plan.remove_paths.append(check_removable(path))
     plan.lines.append('- %s' % path)
+    if os.path.isdir(path) and not os.path.islink(path):
+        before = '(directory %s and all in it)\n' % path
+    elif is_regular_file(path):
+        before = read_file(path)
+        before = _hidden(before) if private else before
+    else:
+        before = '(%s)\n' % path
+    plan.file_diffs.append(file_diff(path, before, None))
 
 
 def managed_dropins(netns, unit_dir):
@@ -475,13 +494,6 @@ def units_of(entries, unit_dir=UNIT_DIR):
         kinds = set(entry.kinds) | set(managed_dropins(entry.name, unit_dir))
         units.extend(link_unit(kind, entry.name) for kind in sorted(kinds))
     return units
-
-
-def parse_unit_state(show_output):
-    """{unit: (active, enabled)} from ``systemctl show -p Id,ActiveState,UnitFileState U...``."""
-    return dict((unit, (fields.get('ActiveState') in ('active', 'activating', 'reloading'),
-                        fields.get('UnitFileState') in ('enabled', 'enabled-runtime', 'linked', 'alias')))
-                for unit, fields in parse_systemctl_show(show_output).items())
 
 
 def apply_chain(plan, systemctl):

@@ -138,3 +138,9 @@ def remove_path(path):
     parent = os.path.dirname(path)
     if parent.endswith('.service.d') and os.path.isdir(parent) and not os.listdir(parent):
         os.rmdir(parent)
+
+
+def file_diff(path, before, after):
+    """One file's change as ansible's diff shows it; None is a file that is not there."""
+    return {'before_header': path if before is not None else '%s (absent)' % path, 'before': before or '',
+            'after_header': path if after is not None else '%s (absent)' % path, 'after': after or ''}

@@ -459,12 +459,18 @@ class _Converger:
                 elif spec.state == 'present' and self.check_mode:
                     # In check mode an earlier task (netns.systemd.netns) that would have made it made nothing.
                     self.netns_assumed.append(end.netns)
-                    self.warnings.append('netns %r does not exist; check mode assumes an earlier task creates it' % end.netns)
                 elif spec.state == 'present':
                     errors.append('netns %r (used by %s) does not exist: create it first (netns.systemd.netns) '
                                   'or set create_netns: true' % (end.netns, spec.label))
         if errors:
             raise InvalidInput('; '.join(errors))
+        if self.netns_assumed:
+            # One warning for them all: a fresh host may lack hundreds.
+            names = self.netns_assumed
+            shown = ', '.join(repr(name) for name in names)
+            self.warnings.append('%s %s not exist; check mode assumes an earlier task creates %s'
+                                 % (('netns ' if len(names) == 1 else '%d namespaces: ' % len(names)) + shown,
+                                    'does' if len(names) == 1 else 'do', 'it' if len(names) == 1 else 'them'))
         for spec in self.specs:
             try:
                 if spec.state == 'absent':

@@ -78,13 +78,16 @@ def systemctl_runner(module):
 
 
 def finish(module, result):
-    """exit_json with the change lines as ``changes`` and, in diff mode, as the diff."""
+    """exit_json with the change lines as ``changes`` and, in diff mode, as the diff: each
+    file's before and after (``file_diffs``), as template and copy show them, then the lines."""
     lines = result.pop('diff_lines')
+    file_diffs = result.pop('file_diffs', [])
     for warning in result.pop('warnings', ()):
         module.warn(warning)
     result['changes'] = lines
     if module._diff:
-        result['diff'] = {'prepared': '\n'.join(lines)} if lines else {}
+        prepared = {'prepared': '\n'.join(lines)} if lines else {}
+        result['diff'] = list(file_diffs) + ([prepared] if prepared else []) if file_diffs else prepared
     module.exit_json(**result)
 
 

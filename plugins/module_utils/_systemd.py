@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, netns.systemd developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Why a unit did not start, in words: the unit, its worker, and the lines its commands
-wrote to the journal. Private to the collection: not an API.
+"""systemd as the modules see it: the state of units from ``systemctl show``, and why a
+unit did not start, in words (the unit, its worker, and the lines its commands wrote to the
+journal). Private to the collection: not an API.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -11,9 +12,26 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.netns.systemd.plugins.module_utils._units import parse_systemctl_show, worker_unit
+from ansible_collections.netns.systemd.plugins.module_utils._units import worker_unit
 
 JOURNAL_LINES = 8
+
+
+def parse_systemctl_show(output):
+    """{Id: {property: value}} from ``systemctl show --property=Id,... UNIT...`` (blocks per unit)."""
+    units = {}
+    for block in output.strip().split('\n\n'):
+        fields = dict(line.split('=', 1) for line in block.splitlines() if '=' in line)
+        if fields.get('Id'):
+            units[fields['Id']] = fields
+    return units
+
+
+def parse_unit_state(show_output):
+    """{unit: (active, enabled)} from ``systemctl show -p Id,ActiveState,UnitFileState U...``."""
+    return dict((unit, (fields.get('ActiveState') in ('active', 'activating', 'reloading'),
+                        fields.get('UnitFileState') in ('enabled', 'enabled-runtime', 'linked', 'alias')))
+                for unit, fields in parse_systemctl_show(show_output).items())
 
 
 def _journal(invocation, run, wait_seconds):

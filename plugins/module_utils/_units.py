@@ -390,16 +390,6 @@ def link_template_text(kind):
     return {'veth': VETH_TEMPLATE, 'macvlan': MACVLAN_TEMPLATE}.get(kind, LINK_TEMPLATE)
 
 
-def parse_systemctl_show(output):
-    """{Id: {property: value}} from ``systemctl show --property=Id,... UNIT...`` (blocks per unit)."""
-    units = {}
-    for block in output.strip().split('\n\n'):
-        fields = dict(line.split('=', 1) for line in block.splitlines() if '=' in line)
-        if fields.get('Id'):
-            units[fields['Id']] = fields
-    return units
-
-
 # ---------------------------------------------------------------- quoting
 
 def quote_arg(value):

@@ -270,7 +270,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._chain import (
     apply_chain,
     live_specs,
     parse_entries,
-    parse_unit_state,
     plan_chain,
     units_of,
 )
@@ -279,7 +278,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._module import ROUTE
 from ansible_collections.netns.systemd.plugins.module_utils._names import FailedAfterChanges, InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._netns import remove_netns
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
-from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures
+from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures, parse_unit_state
 
 # A phase may carry a secret (a key): never logged, never in a unit (see the docs).
 _PHASE = dict(type='str', no_log=True)
@@ -330,7 +329,7 @@ def main():
         if module.check_mode:
             if live and live_plan:
                 lines.extend(live_plan['diff_lines'])
-            return {'changed': bool(lines), 'diff_lines': lines, 'warnings': plan.warnings,
+            return {'changed': bool(lines), 'diff_lines': lines, 'warnings': plan.warnings, 'file_diffs': plan.file_diffs,
                     'units': dict((e.name, e.units) for e in entries if e.state == 'present')}
         problems = []
         try:
@@ -350,7 +349,7 @@ def main():
             problems.extend('netns %s: %s' % (name, error) for name, error in sorted(errors.items()))
         if problems:
             raise FailedAfterChanges('; '.join(problems), lines)
-        return {'changed': bool(lines), 'diff_lines': lines, 'warnings': plan.warnings,
+        return {'changed': bool(lines), 'diff_lines': lines, 'warnings': plan.warnings, 'file_diffs': plan.file_diffs,
                 'units': dict((e.name, e.units) for e in entries if e.state == 'present')}
 
     finish(module, run_safely(module, run))

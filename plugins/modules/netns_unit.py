@@ -75,16 +75,20 @@ options:
     description:
       - Restart (C(systemctl try-restart)) each running service whose binding changed, so it moves into (or out
         of) the namespace now. A service that is not running is not started.
+      - The same default as the role's C(netns_service_restart). Set it to V(false) to only write drop-ins and move
+        services at their next restart.
     type: bool
-    default: false
+    default: true
   verify:
     description:
       - For every bound service that is running, compare the network namespace of its main process with
         C(/run/netns/NAME), and fail if they differ. systemd runs a service in the host namespace, silently,
         when it cannot join.
       - Checked after O(restart). In check mode, services whose binding would change are not checked.
+      - The same default as the role's C(netns_service_verify). With O(restart=false), a running service whose binding
+        changed is still outside its namespace until it restarts: set O(verify=false) too.
     type: bool
-    default: false
+    default: true
 seealso:
   - module: netns.systemd.netns_chain
   - module: netns.systemd.netns_veth
@@ -151,9 +155,9 @@ from ansible_collections.netns.systemd.plugins.module_utils._binding import (
     plan_bindings,
     verify_binding,
 )
-from ansible_collections.netns.systemd.plugins.module_utils._chain import parse_unit_state
+from ansible_collections.netns.systemd.plugins.module_utils._files import file_diff
 from ansible_collections.netns.systemd.plugins.module_utils._module import finish, run_safely, systemctl_runner
-from ansible_collections.netns.systemd.plugins.module_utils._units import parse_systemctl_show
+from ansible_collections.netns.systemd.plugins.module_utils._systemd import parse_systemctl_show, parse_unit_state
 
 ARGUMENT_SPEC = dict(
     service=dict(type='str'),
@@ -166,8 +170,8 @@ ARGUMENT_SPEC = dict(
         dns_isolation=dict(type='bool', default=True),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
     )),
-    restart=dict(type='bool', default=False),
-    verify=dict(type='bool', default=False),
+    restart=dict(type='bool', default=True),
+    verify=dict(type='bool', default=True),
 )
 
 
@@ -210,7 +214,7 @@ def main():
                     return int(parse_systemctl_show(systemctl('show', '--property=Id,MainPID', service)).get(service, {}).get('MainPID') or 0)
                 verified[binding.service] = verify_binding(binding, main_pid)
         return {
-            'changed': bool(lines), 'diff_lines': lines,
+            'changed': bool(lines), 'diff_lines': lines, 'file_diffs': [file_diff(path, old, new) for _binding, path, new, old in changes],
             'bindings': [{'service': b.service, 'netns': b.netns if b.state == 'present' else None, 'state': b.state,
                           'changed': b.service in changed, 'restarted': b.service in restarted,
                           'verified_netns_id': verified.get(b.service)} for b in bindings],

@@ -206,8 +206,7 @@ def test_check_mode_assumes_a_missing_namespace_is_made_by_an_earlier_task():
     result = veth(check_mode=True, **LAB)
     assert result['changed'] is True
     assert result['diff_lines'][0] == '+ veth blue:veth-b <-> red:veth-r'
-    assert result['warnings'] == ["netns 'blue' does not exist; check mode assumes an earlier task creates it",
-                                  "netns 'red' does not exist; check mode assumes an earlier task creates it"]
+    assert result['warnings'] == ["2 namespaces: 'blue', 'red' do not exist; check mode assumes an earlier task creates them"]
     assert kernel.netns_names() == []
 
 
@@ -321,3 +320,10 @@ def test_link_run_killed_half_way_then_rerun_converges(collections_dir):
         assert kernel.addresses('k%d' % i, 'vn%d' % i) == {'10.60.%d.2/24' % i}
         assert 'UP' in kernel.link('k%d' % i, 'vn%d' % i)['flags']
     assert veth(links=links, create_netns=True)['changed'] is False
+
+
+def test_check_mode_warns_once_for_many_missing_namespaces():
+    links = [dict(name='v%d' % i, peer='p%d' % i, netns='t%d' % i) for i in range(30)]
+    result = veth(check_mode=True, links=links)
+    assert len(result['warnings']) == 1
+    assert result['warnings'][0].startswith("30 namespaces: 't0', 't1'") and "'t29' do not exist" in result['warnings'][0]

@@ -11,7 +11,6 @@ import kernel
 from ansible_collections.netns.systemd.plugins.module_utils._chain import (
     boot_eligible,
     parse_entries,
-    parse_unit_state,
     plan_chain,
     render_resolv_conf,
     rewrite_in_place,
@@ -20,6 +19,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._chain import (
 from ansible_collections.netns.systemd.plugins.module_utils._links import converge_links
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 from ansible_collections.netns.systemd.plugins.module_utils._files import write_atomically as write_private
+from ansible_collections.netns.systemd.plugins.module_utils._systemd import parse_unit_state
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     BOOT_MARKS,
     BOOT_UNIT_TEXT,
@@ -429,3 +429,25 @@ def test_unit_state_is_read_from_systemctl_show():
 def test_the_units_shell_helper_passes_shellcheck():
     proc = subprocess.run(['shellcheck', '-s', 'sh', '-'], input=HELPER_SCRIPT, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_plan_shows_each_file_before_and_after_but_never_a_phase(tmp_path):
+    unit_dir = str(tmp_path / 'units')
+    first = parse_entries([{'name': 'blue', 'links': [{'type': 'veth', 'addresses': ['10.0.0.2/24']},
+                                                      {'type': 'key', 'up_outside': 'echo s3cr3t-one'}]}])
+    plan = plan_chain(first, {}, unit_dir=unit_dir, etc_dir=str(tmp_path / 'etc'))
+    dropin = os.path.join(unit_dir, 'netns-veth-up@blue.service.d', 'netns-systemd.conf')
+    assert '+ %s' % dropin in plan.lines
+    made = [d for d in plan.file_diffs if d['after_header'] == dropin][0]
+    assert made['before_header'] == dropin + ' (absent)' and made['before'] == '' and '10.0.0.2/24' in made['after']
+    write = dict(plan.unit_files, **plan.boot_files)
+    for path, content in write.items():
+        write_atomically(path, content)
+    changed = parse_entries([{'name': 'blue', 'links': [{'type': 'veth', 'addresses': ['10.0.0.3/24']},
+                                                        {'type': 'key', 'up_outside': 'echo s3cr3t-two'}]}])
+    plan = plan_chain(changed, {}, unit_dir=unit_dir, etc_dir=str(tmp_path / 'etc'))
+    assert '~ %s' % dropin in plan.lines
+    edit = [d for d in plan.file_diffs if d['after_header'] == dropin][0]
+    assert '10.0.0.2/24' in edit['before'] and '10.0.0.3/24' in edit['after']
+    assert 's3cr3t' not in repr(plan.file_diffs) + repr(plan.lines)
+    assert any('root-only file of' in d['after'] for d in plan.file_diffs)
