@@ -86,7 +86,7 @@ options:
         when it cannot join.
       - Checked after O(restart). In check mode, services whose binding would change are not checked.
       - The same default as the role's C(netns_service_verify). With O(restart=false), a running service whose binding
-        changed is still outside its namespace until it restarts: set O(verify=false) too.
+        changed is still outside its namespace until it restarts, so set O(verify=false) too.
     type: bool
     default: true
 seealso:
