@@ -289,7 +289,7 @@ def run_iproute2(host_file, inside):
 
 # ---------------------------------------------------------------- (b), (c) the collection
 
-def build_specs(links_mod, count):
+def build_specs(model_mod, count):
     params = {
         'links': [{'name': host_ifname(i), 'peer': peer_ifname(i), 'peer_netns': netns_name(i),
                    'addresses': [addresses(i)[0]], 'peer_addresses': [addresses(i)[1]]}
@@ -298,15 +298,15 @@ def build_specs(links_mod, count):
     }
     for key in VETH_ITEM_KEYS:
         params.setdefault(key, None)
-    return links_mod.specs_from_params('veth', params, VETH_ITEM_KEYS)
+    return model_mod.specs_from_params('veth', params, VETH_ITEM_KEYS)
 
 
-def run_core(links_mod, specs, profiler=None):
+def run_core(converge_mod, specs, profiler=None):
     start = time.perf_counter()
     if profiler is not None:
         profiler.enable()
     try:
-        result = links_mod.converge_links(specs, check_mode=False)
+        result = converge_mod.converge_links(specs, check_mode=False)
     except Exception as exc:  # pylint: disable=broad-except
         text = str(exc)
         raise BenchError('converge_links raised %s: %s' % (type(exc).__name__, text if len(text) < 600 else text[:600] + ' ...'))
@@ -439,7 +439,7 @@ def print_profile(profiler, title, limit):
         log(out.getvalue())
 
 
-def profile_round(links_mod, rtnl_mod, count, limit, out_prefix):
+def profile_round(model_mod, converge_mod, rtnl_mod, count, limit, out_prefix):
     """An extra, untimed round of (b) and (c) under cProfile; also counts the fds used."""
     peak = {'fds': 0}
     original_close = rtnl_mod.NamespaceHandles.close
@@ -448,13 +448,13 @@ def profile_round(links_mod, rtnl_mod, count, limit, out_prefix):
         peak['fds'] = max(peak['fds'], len(os.listdir('/proc/self/fd')))
         return original_close(self)
     wipe()
-    specs = build_specs(links_mod, count)
+    specs = build_specs(model_mod, count)
     before = len(os.listdir('/proc/self/fd'))
     rtnl_mod.NamespaceHandles.close = counting_close
     try:
         for label, want_changed in (('(b) converge_links create', True), ('(c) converge_links no change', False)):
             profiler = cProfile.Profile()
-            seconds, result = run_core(links_mod, specs, profiler)
+            seconds, result = run_core(converge_mod, specs, profiler)
             if result['changed'] != want_changed:
                 raise BenchError('%s under the profiler: changed is %r' % (label, result['changed']))
             print_profile(profiler, '%s, N=%d (%.0f ms with the profiler on)' % (label, count, seconds * 1000), limit)
@@ -562,7 +562,8 @@ def main(argv=None):
     work = tempfile.mkdtemp(prefix='netns-bench-')
     try:
         # Imported before any clock starts: pyroute2's import is not what is measured.
-        from ansible_collections.netns.systemd.plugins.module_utils import _links as links_mod
+        from ansible_collections.netns.systemd.plugins.module_utils import _converge as converge_mod
+        from ansible_collections.netns.systemd.plugins.module_utils import _model as model_mod
         from ansible_collections.netns.systemd.plugins.module_utils import _rtnl as rtnl_mod
         if not rtnl_mod.HAS_PYROUTE2:
             raise BenchError('pyroute2 is not importable by %s:\n%s' % (sys.executable, rtnl_mod.PYROUTE2_IMPORT_ERROR))
@@ -580,7 +581,7 @@ def main(argv=None):
         indexes = sample_indexes(count, args.sample)
         host_file, inside = write_batches(count, work)
         start = time.perf_counter()
-        specs = build_specs(links_mod, count)
+        specs = build_specs(model_mod, count)
         spec_build_ms = (time.perf_counter() - start) * 1000
 
         runs = {'a': [], 'b': [], 'c': []}
@@ -595,7 +596,7 @@ def main(argv=None):
             state_a = verify('(a) iproute2', count, indexes)
             wipe()
             log('  (b) converge_links, creating ...')
-            seconds, result = run_core(links_mod, specs)
+            seconds, result = run_core(converge_mod, specs)
             runs['b'].append(seconds)
             if result['changed'] is not True:
                 raise BenchError('(b) converge_links reported changed=%r on an empty host' % result['changed'])
@@ -606,7 +607,7 @@ def main(argv=None):
                 equivalent = False
                 diffs.extend(round_diffs)
             log('  (c) converge_links, again ...')
-            seconds, result = run_core(links_mod, specs)
+            seconds, result = run_core(converge_mod, specs)
             runs['c'].append(seconds)
             log('      %.0f ms' % (seconds * 1000))
             if result['changed'] is not False or result['diff_lines']:
@@ -618,7 +619,7 @@ def main(argv=None):
                                  % (len(left), len(os.listdir(RUN_DIR)), count + 1, count))
 
         if args.profile:
-            profile_round(links_mod, rtnl_mod, count, args.profile_limit, args.profile_out)
+            profile_round(model_mod, converge_mod, rtnl_mod, count, args.profile_limit, args.profile_out)
 
         best = dict((k, min(v) * 1000) for k, v in runs.items())
         ratios = {'b/a': best['b'] / best['a'], 'c/a': best['c'] / best['a']}

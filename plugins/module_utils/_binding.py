@@ -19,15 +19,8 @@ from ansible_collections.netns.systemd.plugins.module_utils._chain import manage
 from ansible_collections.netns.systemd.plugins.module_utils._files import read_file, remove_path, write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import NETNS_RUN_DIR, netns_id
-from ansible_collections.netns.systemd.plugins.module_utils._units import (
-    DROPIN_NAME,
-    HEADER,
-    UNIT_DIR,
-    check_unit_instance,
-    creator_unit,
-    dropin_path,
-    link_unit,
-)
+from ansible_collections.netns.systemd.plugins.module_utils._paths import DROPIN_NAME, HEADER, UNIT_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._units import check_unit_instance, creator_unit, dropin_path, link_unit
 
 _SERVICE_RE = re.compile(r'^[A-Za-z0-9:_.\\@-]+$')
 # Sockets through which a process reaches the host's resolver without using the network.

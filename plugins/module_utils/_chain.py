@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, netns.systemd developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The unit chain of a whole host: namespaces with their links and DNS, as systemd units.
+"""The unit chain of a whole host (the entries of _host), planned and applied.
 
-Validate the host's whole list, render every file, compare with the disk, write only what
+Render every file, compare with the disk, write only what
 differs (units atomically, resolv.conf in place, never through a link), reload systemd
 once, then stop, disable, enable, start and restart units in one systemctl call each.
 Private to the collection: not an API.
@@ -14,7 +14,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import glob
-import ipaddress
 import os
 
 from ansible_collections.netns.systemd.plugins.module_utils._files import (
@@ -28,30 +27,29 @@ from ansible_collections.netns.systemd.plugins.module_utils._files import (
     rewrite_in_place,
     write_atomically,
 )
-from ansible_collections.netns.systemd.plugins.module_utils._links import check_unique_ends, macvlan_spec, veth_spec
-from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_netns_name
+from ansible_collections.netns.systemd.plugins.module_utils._host import boot_eligible, creator_wants
+from ansible_collections.netns.systemd.plugins.module_utils._names import NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
-from ansible_collections.netns.systemd.plugins.module_utils._units import (
-    BATCHED_KINDS,
+from ansible_collections.netns.systemd.plugins.module_utils._paths import (
     BOOT_DIR,
     BOOT_MARKS,
-    BOOT_UNIT,
-    BOOT_UNIT_TEXT,
-    BUILTIN_KINDS,
-    CREATOR_TEMPLATE,
-    CREATOR_WORKER_TEMPLATE,
-    CUSTOM_PHASES,
     DROPIN_NAME,
     HEADER,
     HELPER,
-    HELPER_SCRIPT,
+    NETNS_ETC_DIR,
     NETNS_RECORDS,
     PHASES_DIR,
     UNIT_DIR,
+)
+from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
+from ansible_collections.netns.systemd.plugins.module_utils._units import (
+    BATCHED_KINDS,
+    BOOT_UNIT,
+    BOOT_UNIT_TEXT,
+    CREATOR_TEMPLATE,
+    CREATOR_WORKER_TEMPLATE,
     VETH_WORKER_TEMPLATE,
     boot_batches,
-    check_custom_kind,
-    check_unit_instance,
     creator_unit,
     dropin_path,
     link_template,
@@ -59,130 +57,9 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     link_unit,
     phase_files,
     render_creator_dropin,
-    render_link_dropins,
     worker_unit,
 )
 
-NETNS_ETC_DIR = '/etc/netns'
-
-
-# ---------------------------------------------------------------- the model
-
-class NamespaceEntry:
-    """One namespace of the host as the user wants it.
-
-    ``links``: {kind: [LinkSpec]} for veth and macvlan; ``custom``: {kind: [{phase: command}]}
-    for custom types, one dict per link in the order given; ``resolv_conf``: the file's text,
-    or None to leave it to others."""
-
-    def __init__(self, name, state, enabled, links, resolv_conf):
-        self.name = name
-        self.state = state
-        self.enabled = enabled
-        self.links = links
-        self.custom = {}
-        self.resolv_conf = resolv_conf
-
-    @property
-    def kinds(self):
-        return sorted(set(self.links) | set(self.custom))
-
-    @property
-    def units(self):
-        return [creator_unit(self.name)] + [link_unit(kind, self.name) for kind in self.kinds]
-
-    def dropins(self, kind, phases_dir=PHASES_DIR):
-        """{unit: drop-in} of the links of one kind; a custom kind is ordered after the
-        built-in links of the namespace (a bridge port needs its veth)."""
-        builtin_units = [link_unit(k, self.name) for k in BUILTIN_KINDS if k in self.links]
-        return render_link_dropins(self.name, kind, self.links.get(kind, ()), self.custom.get(kind), builtin_units, phases_dir)
-
-
-def default_ifnames(netns):
-    """The seed convention: ve-NAME0 outside (host), ve-NAME1 inside."""
-    return 've-%s1' % netns, 've-%s0' % netns
-
-
-def render_resolv_conf(dns, netns):
-    """The resolv.conf of ``netns``, or None to leave the file to others (a VPN client's up script)."""
-    if not dns:
-        return None
-    if dns.get('content') is not None:
-        content = dns['content']
-        return content if content.endswith('\n') or not content else content + '\n'
-    lines = ['# Resolver of network namespace %s, managed by netns.systemd.' % netns]
-    for server in dns.get('nameservers') or ():
-        lines.append('nameserver %s' % server)
-    if dns.get('search'):
-        lines.append('search %s' % ' '.join(dns['search']))
-    if dns.get('options'):
-        lines.append('options %s' % ' '.join(dns['options']))
-    return '\n'.join(lines) + '\n'
-
-
-def _check_dns(dns, where):
-    if not dns:
-        return
-    if dns.get('content') is not None and any(dns.get(k) for k in ('nameservers', 'search', 'options')):
-        raise InvalidInput('%s: dns.content cannot be combined with nameservers, search or options' % where)
-    for server in dns.get('nameservers') or ():
-        try:
-            ipaddress.ip_address(server)
-        except ValueError:
-            raise InvalidInput('%s: dns nameserver %r is not an IPv4 or IPv6 address' % (where, server))
-    for word in list(dns.get('search') or ()) + list(dns.get('options') or ()):
-        if not word or any(c.isspace() for c in word):
-            raise InvalidInput('%s: dns search/options entry %r is empty or contains whitespace' % (where, word))
-
-
-def parse_entries(namespaces, sys_class_net='/sys/class/net'):
-    """Every NamespaceEntry of the host, validated whole before anything is touched."""
-    entries, seen, specs = [], set(), []
-    for index, item in enumerate(namespaces):
-        name = item.get('name')
-        where = 'namespaces[%d]%s' % (index, ' (%s)' % name if name else '')
-        try:
-            check_netns_name(name)
-            check_unit_instance(name)
-        except InvalidInput as exc:
-            raise InvalidInput('%s: %s' % (where, exc))
-        if name in seen:
-            raise InvalidInput('%s: netns %r is listed twice' % (where, name))
-        seen.add(name)
-        _check_dns(item.get('dns'), where)
-        entry = NamespaceEntry(name, item.get('state') or 'present', item.get('enabled', True) is not False, {},
-                               render_resolv_conf(item.get('dns'), name))
-        for link_index, link in enumerate(item.get('links') or ()):
-            link_where = '%s.links[%d]' % (where, link_index)
-            kind = link.get('type') or 'veth'
-            if kind == 'veth':
-                inside, outside = default_ifnames(name)
-                options = dict(link, netns=name, name=link.get('name') or inside, peer=link.get('peer') or outside)
-                spec = veth_spec(options, '%s (veth %s)' % (link_where, options['name']), {'state': 'present'})
-            elif kind == 'macvlan':
-                options = dict(link, netns=name, name=link.get('name') or 'mv-%s' % name)
-                spec = macvlan_spec(options, '%s (macvlan %s)' % (link_where, options['name']), {'state': 'present'})
-                if entry.state == 'present' and not os.path.exists(os.path.join(sys_class_net, spec.parent)):
-                    raise InvalidInput("%s: macvlan parent %r does not exist on the host" % (link_where, spec.parent))
-            else:
-                check_custom_kind(kind)
-                commands = dict((phase, link.get(phase)) for phase in CUSTOM_PHASES if link.get(phase))
-                if not (commands.get('up_outside') or commands.get('up_inside')):
-                    raise InvalidInput('%s: custom type %r needs up_outside or up_inside' % (link_where, kind))
-                entry.custom.setdefault(kind, []).append(commands)
-                continue
-            entry.links.setdefault(kind, []).append(spec)
-            specs.append(spec)
-        entries.append(entry)
-    check_unique_ends(specs)
-    for spec in specs:
-        for end in spec.ends:
-            if end.netns is not None and end.netns not in seen:
-                raise InvalidInput('%s: netns %r is not in the list of namespaces of this host' % (spec.label, end.netns))
-    return entries
-
-
-# ---------------------------------------------------------------- the plan
 
 class StartFailed(NetnsError):
     """systemctl start or restart failed for some of the units; the others were started."""
@@ -215,43 +92,6 @@ class ChainPlan:
         self.lines = []
         self.file_diffs = []
         self.warnings = []
-
-
-def boot_eligible(entries):
-    """Names whose creator and veth work the boot batch does: enabled namespaces whose veths
-    lead only to enabled namespaces of the list (a disabled one comes up later, by its unit)."""
-    enabled = set(e.name for e in entries if e.state == 'present' and e.enabled)
-    return set(e.name for e in entries if e.name in enabled
-               and all(end.netns in enabled or end.netns is None for spec in e.links.get('veth', ()) for end in spec.ends))
-
-
-def creator_wants(entries):
-    """{netns: [link units]}: what starting a namespace brings up, its own link units and the
-    veth units of other namespaces with an end in it."""
-    wants = {}
-    for entry in entries:
-        if entry.state != 'present':
-            continue
-        wants.setdefault(entry.name, []).extend(link_unit(kind, entry.name) for kind in entry.kinds)
-        for spec in entry.links.get('veth', ()):
-            for end in spec.ends:
-                unit = link_unit('veth', entry.name)
-                if end.netns not in (None, entry.name) and unit not in wants.setdefault(end.netns, []):
-                    wants[end.netns].append(unit)
-    return wants
-
-
-def live_specs(entries, skip=()):
-    """{netns: [LinkSpec]} of the veth and macvlan links of each present namespace, but for
-    those touching a namespace in ``skip``."""
-    found = {}
-    for entry in entries:
-        if entry.state == 'present':
-            specs = [spec for kind in sorted(entry.links) for spec in entry.links[kind]
-                     if not any(end.netns in skip for end in spec.ends)]
-            if specs:
-                found[entry.name] = specs
-    return found
 
 
 def netns_damage(netns, records_dir=NETNS_RECORDS):

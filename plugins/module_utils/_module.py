@@ -14,6 +14,7 @@ import errno
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.netns.systemd.plugins.module_utils._model import MACVLAN_MODES
 from ansible_collections.netns.systemd.plugins.module_utils._names import FailedAfterChanges, InvalidInput, NetnsError
 
 ROUTES = dict(type='list', elements='dict', options=dict(dst=dict(type='str', required=True), gateway=dict(type='str')))
@@ -39,7 +40,7 @@ VETH_ITEM = dict(name=dict(type='str'), peer=dict(type='str'), mtu=dict(type='in
 VETH_ITEM.update(_end_options('peer_'))
 
 MACVLAN_ITEM = dict(name=dict(type='str'), parent=dict(type='str'), mtu=dict(type='int'),
-                    mode=dict(type='str', choices=['private', 'vepa', 'bridge', 'passthru', 'source']),
+                    mode=dict(type='str', choices=list(MACVLAN_MODES)),
                     **_end_options())
 
 
@@ -65,16 +66,6 @@ def new_module(argument_spec, **kwargs):
     if not HAS_PYROUTE2:
         module.fail_json(msg=missing_required_lib('pyroute2', reason='to talk netlink'), exception=PYROUTE2_IMPORT_ERROR)
     return module
-
-
-def systemctl_runner(module):
-    """A function running ``systemctl ARGS``: its output, or NetnsError with systemctl's message."""
-    def systemctl(*args):
-        rc, out, err = module.run_command(['systemctl'] + list(args))
-        if rc != 0:
-            raise NetnsError('systemctl %s failed (exit %d): %s' % (' '.join(args), rc, (err or out).strip()))
-        return out
-    return systemctl
 
 
 def finish(module, result):

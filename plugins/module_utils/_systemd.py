@@ -12,9 +12,20 @@ __metaclass__ = type
 
 import time
 
+from ansible_collections.netns.systemd.plugins.module_utils._names import NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._units import worker_unit
 
 JOURNAL_LINES = 8
+
+
+def systemctl_runner(module):
+    """A function running ``systemctl ARGS``: its output, or NetnsError with systemctl's message."""
+    def systemctl(*args):
+        rc, out, err = module.run_command(['systemctl'] + list(args))
+        if rc != 0:
+            raise NetnsError('systemctl %s failed (exit %d): %s' % (' '.join(args), rc, (err or out).strip()))
+        return out
+    return systemctl
 
 
 def parse_systemctl_show(output):

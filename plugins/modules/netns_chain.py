@@ -265,26 +265,21 @@ changes:
            "+ start netns_name@blue.service", "~ restart netns_name@red.service: the namespace was deleted by hand"]
 '''
 
-from ansible_collections.netns.systemd.plugins.module_utils._chain import (
-    StartFailed,
-    apply_chain,
-    live_specs,
-    parse_entries,
-    plan_chain,
-    units_of,
-)
-from ansible_collections.netns.systemd.plugins.module_utils._links import converge_each, converge_links
-from ansible_collections.netns.systemd.plugins.module_utils._module import ROUTES, finish, new_module, run_safely, systemctl_runner
+from ansible_collections.netns.systemd.plugins.module_utils._chain import StartFailed, apply_chain, plan_chain, units_of
+from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_each, converge_links
+from ansible_collections.netns.systemd.plugins.module_utils._host import live_specs, parse_entries
+from ansible_collections.netns.systemd.plugins.module_utils._model import MACVLAN_MODES
+from ansible_collections.netns.systemd.plugins.module_utils._module import ROUTES, finish, new_module, run_safely
 from ansible_collections.netns.systemd.plugins.module_utils._names import FailedAfterChanges, InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._netns import remove_netns
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
-from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures, parse_unit_state
+from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures, parse_unit_state, systemctl_runner
 
 # A phase may carry a secret (a key): never logged, never in a unit (see the docs).
 _PHASE = dict(type='str', no_log=True)
 _LINK = dict(
     type=dict(type='str', default='veth'), name=dict(type='str'), peer=dict(type='str'), peer_netns=dict(type='str'),
-    parent=dict(type='str'), mode=dict(type='str', choices=['private', 'vepa', 'bridge', 'passthru', 'source']),
+    parent=dict(type='str'), mode=dict(type='str', choices=list(MACVLAN_MODES)),
     addresses=dict(type='list', elements='str'), peer_addresses=dict(type='list', elements='str'),
     mac=dict(type='str'), peer_mac=dict(type='str'), mtu=dict(type='int'), routes=ROUTES, peer_routes=ROUTES,
     up_outside=_PHASE, up_inside=_PHASE, down_inside=_PHASE, down_outside=_PHASE,

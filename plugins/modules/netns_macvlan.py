@@ -163,7 +163,8 @@ changes:
   sample: ["+ macvlan tenant1:mv0 on host:eth0 (mode bridge)", "+ address 192.0.2.50/24 on tenant1:mv0"]
 '''
 
-from ansible_collections.netns.systemd.plugins.module_utils._links import converge_links, specs_from_params
+from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_links
+from ansible_collections.netns.systemd.plugins.module_utils._model import specs_from_params
 from ansible_collections.netns.systemd.plugins.module_utils._module import MACVLAN_ITEM, finish, link_argument_spec, new_module, run_safely
 
 

@@ -156,8 +156,8 @@ from ansible_collections.netns.systemd.plugins.module_utils._binding import (
     verify_binding,
 )
 from ansible_collections.netns.systemd.plugins.module_utils._files import file_diff
-from ansible_collections.netns.systemd.plugins.module_utils._module import finish, run_safely, systemctl_runner
-from ansible_collections.netns.systemd.plugins.module_utils._systemd import parse_systemctl_show, parse_unit_state
+from ansible_collections.netns.systemd.plugins.module_utils._module import finish, run_safely
+from ansible_collections.netns.systemd.plugins.module_utils._systemd import parse_systemctl_show, parse_unit_state, systemctl_runner
 
 ARGUMENT_SPEC = dict(
     service=dict(type='str'),

@@ -218,7 +218,8 @@ changes:
   sample: ["+ veth blue:veth-b <-> red:veth-r", "+ address 10.1.0.2/24 on blue:veth-b"]
 '''
 
-from ansible_collections.netns.systemd.plugins.module_utils._links import converge_links, specs_from_params
+from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_links
+from ansible_collections.netns.systemd.plugins.module_utils._model import specs_from_params
 from ansible_collections.netns.systemd.plugins.module_utils._module import VETH_ITEM, finish, link_argument_spec, new_module, run_safely
 
 

@@ -9,17 +9,13 @@ import subprocess
 import pytest
 
 import kernel
-from ansible_collections.netns.systemd.plugins.module_utils._chain import (
-    apply_chain,
-    live_specs,
-    netns_damage,
-    parse_entries,
-    plan_chain,
-)
+from ansible_collections.netns.systemd.plugins.module_utils._chain import apply_chain, netns_damage, plan_chain
 from ansible_collections.netns.systemd.plugins.module_utils._files import read_file, rewrite_in_place, write_atomically
-from ansible_collections.netns.systemd.plugins.module_utils._links import converge_each
+from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_each
+from ansible_collections.netns.systemd.plugins.module_utils._host import live_specs, parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
-from ansible_collections.netns.systemd.plugins.module_utils._units import BOOT_MARKS, HELPER, NETNS_RECORDS, PHASES_DIR, phase_path
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, HELPER, NETNS_RECORDS, PHASES_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._units import phase_path
 from test_units import link_dropins, run_boot_batch, run_creator, run_exec_lines
 
 SECRET = 'wg-private-key-5e3cr3t'
@@ -146,7 +142,7 @@ def test_the_boot_batch_leaves_a_taken_name_to_the_units(tmp_path):
 def test_the_live_check_refuses_a_host_interface_before_anything_is_written():
     uplink()
     entries = parse_entries([{'name': 'blue', 'links': [{'type': 'veth', 'peer': 've-blue0'}]}])
-    from ansible_collections.netns.systemd.plugins.module_utils._links import converge_links
+    from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_links
     with pytest.raises(InvalidInput, match='host:ve-blue0 already exists'):
         converge_links(live_specs(entries)['blue'], check_mode=True)
 

@@ -7,7 +7,8 @@ import time
 import pytest
 
 import kernel
-from ansible_collections.netns.systemd.plugins.module_utils._links import converge_links, specs_from_params
+from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_links
+from ansible_collections.netns.systemd.plugins.module_utils._model import specs_from_params
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._netns import converge_netns
 
@@ -296,7 +297,8 @@ def test_links_cannot_be_mixed_with_top_level_link_options():
 _CONVERGE_MANY = '''
 import sys
 sys.path[:0] = [%r]
-from ansible_collections.netns.systemd.plugins.module_utils._links import converge_links, veth_spec
+from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_links
+from ansible_collections.netns.systemd.plugins.module_utils._model import veth_spec
 specs = [veth_spec(dict(name='vh%%d' %% i, peer='vn%%d' %% i, peer_netns='k%%d' %% i, addresses=['10.60.%%d.1/24' %% i],
                         peer_addresses=['10.60.%%d.2/24' %% i]), 'item', {'create_netns': True}) for i in range(200)]
 converge_links(specs, check_mode=False)

@@ -8,29 +8,23 @@ import subprocess
 import pytest
 
 import kernel
-from ansible_collections.netns.systemd.plugins.module_utils._chain import (
-    boot_eligible,
-    parse_entries,
-    plan_chain,
-    render_resolv_conf,
-    rewrite_in_place,
-    write_atomically,
-)
-from ansible_collections.netns.systemd.plugins.module_utils._links import converge_links
+from ansible_collections.netns.systemd.plugins.module_utils._chain import plan_chain
+from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_links
+from ansible_collections.netns.systemd.plugins.module_utils._files import rewrite_in_place, write_atomically
+from ansible_collections.netns.systemd.plugins.module_utils._host import boot_eligible, parse_entries, render_resolv_conf
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
-from ansible_collections.netns.systemd.plugins.module_utils._files import write_atomically as write_private
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, HELPER
+from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import parse_unit_state
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
-    BOOT_MARKS,
     BOOT_UNIT_TEXT,
     CREATOR_TEMPLATE,
     CREATOR_WORKER_TEMPLATE,
-    HELPER,
-    HELPER_SCRIPT,
     LINK_TEMPLATE,
     MACVLAN_TEMPLATE,
     VETH_TEMPLATE,
     VETH_WORKER_TEMPLATE,
+    phase_files as unit_phase_files,
     quote_arg,
     render_link_dropins,
 )
@@ -70,15 +64,14 @@ def run_creator(netns):
 
 def link_dropins(entry, kind):
     for path, content in phase_files(entry):
-        write_private(path, content, mode=0o600, dir_mode=0o700)
+        write_atomically(path, content, mode=0o600, dir_mode=0o700)
     return entry.dropins(kind)
 
 
 def phase_files(entry):
-    from ansible_collections.netns.systemd.plugins.module_utils._units import phase_files as files_of
     found = {}
     for kind, links in entry.custom.items():
-        found.update(files_of(entry.name, kind, links))
+        found.update(unit_phase_files(entry.name, kind, links))
     return sorted(found.items())
 
 

@@ -1,13 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, netns.systemd developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Links between namespaces (veth, macvlan): one parameter model, converged through netlink.
+"""The netlink converger: desired links (LinkSpec) against what each namespace has.
 
-The model (LinkSpec, End, Route) is built from module parameters and validated whole
-before anything is read or changed. converge_links() reads each namespace once, plans
-the changes as (diff lines, action) steps, and applies them only outside check mode,
-rolling back the links and namespaces it created if a step fails.
-Private to the collection: not an API.
+converge_links() reads each namespace once, plans the changes as steps (diff lines bound
+to the action that makes them), and applies them only outside check mode, rolling back the
+links and namespaces it created if a step fails. Private to the collection: not an API.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,358 +13,23 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
-import ipaddress
-import re
-import socket
 
-from ansible_collections.netns.systemd.plugins.module_utils._names import (
-    InvalidInput,
-    NetnsError,
-    check_ifname,
-    check_netns_name,
-    describe_end,
-)
+from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._netns import create_missing_netns, remove_netns
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles, NetlinkError
+from ansible_collections.netns.systemd.plugins.module_utils._snapshot import (
+    IFF_UP,
+    RT_TABLE_MAIN,
+    RTPROT_STATIC,
+    Snapshot,
+    is_unmanaged_link_local,
+    is_veth_peer_of,
+    kind_of,
+    macvlan_mode_of,
+)
 
-MACVLAN_MODES = ('private', 'vepa', 'bridge', 'passthru', 'source')
-_MACVLAN_MODE_BITS = {'private': 1, 'vepa': 2, 'bridge': 4, 'passthru': 8, 'source': 16}
-RTPROT_STATIC = 4
-RT_TABLE_MAIN = 254
-IFF_UP = 0x1
-MTU_MIN = 68
-MTU_MAX = 65535
-_MAC_RE = re.compile(r'^[0-9a-f]{2}(:[0-9a-f]{2}){5}$')
-
-
-# ---------------------------------------------------------------- the model
-
-class Route:
-    """A static route through a link: ``dst`` (network) and an optional ``gateway``."""
-
-    __slots__ = ('dst', 'gateway')
-
-    def __init__(self, dst, gateway=None):
-        self.dst = dst
-        self.gateway = gateway
-
-    def _key(self):
-        return (self.dst.version, str(self.dst), str(self.gateway or ''))
-
-    def __eq__(self, other):
-        return isinstance(other, Route) and self._key() == other._key()
-
-    def __hash__(self):
-        return hash(self._key())
-
-    def __lt__(self, other):
-        return self._key() < other._key()
-
-    @property
-    def family(self):
-        return socket.AF_INET if self.dst.version == 4 else socket.AF_INET6
-
-    def text(self):
-        dst = 'default' if self.dst.prefixlen == 0 else str(self.dst)
-        return dst + (' via %s' % self.gateway if self.gateway is not None else '')
-
-
-class End:
-    """One interface of a link as the user wants it. ``None`` lists are left unmanaged."""
-
-    __slots__ = ('netns', 'ifname', 'addresses', 'mac', 'mtu', 'routes')
-
-    def __init__(self, netns, ifname, addresses=None, mac=None, mtu=None, routes=None):
-        self.netns = netns
-        self.ifname = ifname
-        self.addresses = addresses
-        self.mac = mac
-        self.mtu = mtu
-        self.routes = routes
-
-    @property
-    def key(self):
-        return (self.netns, self.ifname)
-
-    @property
-    def label(self):
-        return describe_end(self.netns, self.ifname)
-
-
-class LinkSpec:
-    """A veth pair (``end`` and ``peer``) or a macvlan (``end`` on host link ``parent``)."""
-
-    def __init__(self, kind, end, peer=None, parent=None, mode=None, state='present', recreate=False, create_netns=False):
-        self.kind = kind
-        self.end = end
-        self.peer = peer
-        self.parent = parent
-        self.mode = mode
-        self.state = state
-        self.recreate = recreate
-        self.create_netns = create_netns
-
-    @property
-    def ends(self):
-        return (self.end, self.peer) if self.peer is not None else (self.end,)
-
-    @property
-    def label(self):
-        if self.kind == 'veth':
-            return 'veth %s <-> %s' % (self.end.label, self.peer.label)
-        return 'macvlan %s on %s (mode %s)' % (self.end.label, describe_end(None, self.parent), self.mode)
-
-
-# ---------------------------------------------------------------- parsing and validation
-
-def parse_address(value, where):
-    if not isinstance(value, str) or '/' not in value:
-        raise InvalidInput('%s: address %r needs a prefix length, for example 10.1.0.2/24 or fd00::2/64' % (where, value))
-    try:
-        return ipaddress.ip_interface(value)
-    except ValueError as exc:
-        raise InvalidInput('%s: address %r is not an IPv4 or IPv6 address with a prefix length: %s' % (where, value, exc))
-
-
-def _parse_unique(parse, values, where):
-    """``values`` parsed one by one, repeats dropped, order kept; None stays None (unmanaged)."""
-    if values is None:
-        return None
-    parsed = []
-    for value in values:
-        item = parse(value, where)
-        if item not in parsed:
-            parsed.append(item)
-    return tuple(parsed)
-
-
-def parse_addresses(values, where):
-    return _parse_unique(parse_address, values, where)
-
-
-def parse_mac(value, where):
-    if value is None:
-        return None
-    mac = str(value).lower()
-    if not _MAC_RE.match(mac):
-        raise InvalidInput('%s: mac %r is not six hex octets separated by colons, for example 02:00:00:00:00:01' % (where, value))
-    if int(mac[:2], 16) & 1:
-        raise InvalidInput('%s: mac %r is a multicast address; an interface needs a unicast one' % (where, value))
-    if mac == '00:00:00:00:00:00':
-        raise InvalidInput('%s: mac %r is all zeros' % (where, value))
-    return mac
-
-
-def parse_mtu(value, where):
-    if value is None:
-        return None
-    try:
-        mtu = int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput('%s: mtu %r is not a whole number' % (where, value))
-    if not MTU_MIN <= mtu <= MTU_MAX:
-        raise InvalidInput('%s: mtu %d is out of range %d..%d' % (where, mtu, MTU_MIN, MTU_MAX))
-    return mtu
-
-
-def parse_route(value, where):
-    if not isinstance(value, dict) or 'dst' not in value:
-        raise InvalidInput('%s: route %r needs a dst (a network such as 10.2.0.0/16, or default)' % (where, value))
-    unknown = sorted(set(value) - {'dst', 'gateway'})
-    if unknown:
-        raise InvalidInput('%s: route %r has unknown keys %s; use dst and gateway' % (where, value, ', '.join(unknown)))
-    gateway = None
-    if value.get('gateway') not in (None, ''):
-        try:
-            gateway = ipaddress.ip_address(value['gateway'])
-        except ValueError:
-            raise InvalidInput('%s: route gateway %r is not an IPv4 or IPv6 address' % (where, value['gateway']))
-    dst = value['dst']
-    if dst == 'default':
-        dst = ipaddress.ip_network('::/0' if gateway is not None and gateway.version == 6 else '0.0.0.0/0')
-    else:
-        try:
-            dst = ipaddress.ip_network(dst, strict=True)
-        except ValueError as exc:
-            raise InvalidInput('%s: route dst %r is not a network (10.2.0.0/16) or default: %s' % (where, value['dst'], exc))
-    if gateway is not None and gateway.version != dst.version:
-        raise InvalidInput('%s: route %r mixes IPv%d and IPv%d' % (where, value, dst.version, gateway.version))
-    return Route(dst, gateway)
-
-
-def parse_routes(values, where):
-    return _parse_unique(parse_route, values, where)
-
-
-def _netns_or_host(value, where):
-    if value in (None, ''):
-        return None
-    try:
-        return check_netns_name(value)
-    except InvalidInput as exc:
-        raise InvalidInput('%s: %s' % (where, exc))
-
-
-def _ifname(value, where, what):
-    try:
-        return check_ifname(value, what)
-    except InvalidInput as exc:
-        raise InvalidInput('%s: %s' % (where, exc))
-
-
-def _end(item, where, prefix=''):
-    name_key = 'peer' if prefix else 'name'
-    return End(
-        netns=_netns_or_host(item.get(prefix + 'netns'), where),
-        ifname=_ifname(item.get(name_key), where, 'interface name'),
-        addresses=parse_addresses(item.get(prefix + 'addresses'), where),
-        mac=parse_mac(item.get(prefix + 'mac'), where),
-        mtu=parse_mtu(item.get('mtu'), where),
-        routes=parse_routes(item.get(prefix + 'routes'), where),
-    )
-
-
-def _common(item, defaults):
-    def pick(key):
-        value = item.get(key)
-        return defaults.get(key) if value is None else value
-    state = pick('state') or 'present'
-    if state not in ('present', 'absent'):
-        raise InvalidInput('state %r is not present or absent' % state)
-    return {'state': state, 'recreate': bool(pick('recreate')), 'create_netns': bool(pick('create_netns'))}
-
-
-def veth_spec(item, where, defaults=None):
-    """A veth LinkSpec from module-style options (name, peer, netns, peer_netns, ...)."""
-    if not item.get('name'):
-        raise InvalidInput('%s: name is required' % where)
-    if not item.get('peer'):
-        raise InvalidInput('%s: peer is required for veth %r' % (where, item.get('name')))
-    spec = LinkSpec('veth', _end(item, where), peer=_end(item, where, prefix='peer_'), **_common(item, defaults or {}))
-    if spec.end.key == spec.peer.key:
-        raise InvalidInput('%s: both ends of the veth are %s' % (where, spec.end.label))
-    return spec
-
-
-def macvlan_spec(item, where, defaults=None):
-    """A macvlan LinkSpec from module-style options (name, netns, parent, mode, ...)."""
-    if not item.get('name'):
-        raise InvalidInput('%s: name is required' % where)
-    if not item.get('parent'):
-        raise InvalidInput('%s: parent (the host link the macvlan sits on) is required for macvlan %r' % (where, item.get('name')))
-    mode = item.get('mode') or 'bridge'
-    if mode not in MACVLAN_MODES:
-        raise InvalidInput('%s: mode %r is not one of %s' % (where, mode, ', '.join(MACVLAN_MODES)))
-    return LinkSpec('macvlan', _end(item, where), parent=_ifname(item['parent'], where, 'parent'), mode=mode,
-                    **_common(item, defaults or {}))
-
-
-_SPEC_BUILDERS = {'veth': veth_spec, 'macvlan': macvlan_spec}
-
-
-def specs_from_params(kind, params, item_keys):
-    """Every LinkSpec a module call asks for: its ``links`` list, or its top-level options.
-
-    ``item_keys`` are the per-link option names; they may not be mixed with ``links``.
-    """
-    defaults = {key: params.get(key) for key in ('state', 'recreate', 'create_netns')}
-    build = _SPEC_BUILDERS[kind]
-    if params.get('links') is not None:
-        mixed = sorted(key for key in item_keys if params.get(key) is not None)
-        if mixed:
-            raise InvalidInput('links cannot be combined with %s: give those inside each item of links' % ', '.join(mixed))
-        specs = []
-        for index, item in enumerate(params['links']):
-            label = 'links[%d]%s' % (index, ' (%s)' % item['name'] if isinstance(item, dict) and item.get('name') else '')
-            if not isinstance(item, dict):
-                raise InvalidInput('%s is not a dictionary' % label)
-            specs.append(build(item, label, defaults))
-    else:
-        specs = [build(params, params.get('name') or kind, defaults)]
-    check_unique_ends(specs)
-    return specs
-
-
-def check_unique_ends(specs):
-    owners = {}
-    for spec in specs:
-        for end in spec.ends:
-            if end.key in owners:
-                raise InvalidInput('%s is named twice: in %s and in %s' % (end.label, owners[end.key].label, spec.label))
-            owners[end.key] = spec
-
-
-# ---------------------------------------------------------------- reading the kernel
-
-def _kind_of(msg):
-    info = msg.get_attr('IFLA_LINKINFO')
-    return info.get_attr('IFLA_INFO_KIND') if info is not None else None
-
-
-def _macvlan_mode_of(msg):
-    info = msg.get_attr('IFLA_LINKINFO')
-    data = info.get_attr('IFLA_INFO_DATA') if info is not None else None
-    mode = data.get_attr('IFLA_MACVLAN_MODE') if data is not None else None
-    if isinstance(mode, int):
-        for name, bits in _MACVLAN_MODE_BITS.items():
-            if bits == mode:
-                return name
-    return mode
-
-
-def _address_of(msg):
-    local = msg.get_attr('IFA_LOCAL') if msg['family'] == socket.AF_INET else None
-    return ipaddress.ip_interface('%s/%d' % (local or msg.get_attr('IFA_ADDRESS'), msg['prefixlen']))
-
-
-class _Snapshot:
-    """One namespace's links, addresses and static routes, each read at most once."""
-
-    def __init__(self, rtnl):
-        self._rtnl = rtnl
-        self.links = {}
-        if rtnl is not None:
-            for msg in rtnl.get_links():
-                self.links[msg.get_attr('IFLA_IFNAME')] = msg
-        self._addresses = None
-        self._routes = None
-
-    def addresses(self, index):
-        if self._addresses is None:
-            self._addresses = {}
-            if self._rtnl is not None:
-                for msg in self._rtnl.get_addr():
-                    address = _address_of(msg)
-                    self._addresses.setdefault(msg['index'], set()).add(address)
-        return self._addresses.get(index, set())
-
-    def routes(self, index):
-        """Static routes (proto static, main table) through link ``index``."""
-        if self._routes is None:
-            self._routes = {}
-            if self._rtnl is not None:
-                for family in (socket.AF_INET, socket.AF_INET6):
-                    for msg in self._rtnl.get_routes(family=family, table=RT_TABLE_MAIN):
-                        if msg['proto'] != RTPROT_STATIC or msg.get_attr('RTA_TABLE', msg['table']) != RT_TABLE_MAIN:
-                            continue
-                        zero = '0.0.0.0' if family == socket.AF_INET else '::'
-                        dst = ipaddress.ip_network('%s/%d' % (msg.get_attr('RTA_DST') or zero, msg['dst_len']))
-                        gateway = msg.get_attr('RTA_GATEWAY')
-                        route = Route(dst, ipaddress.ip_address(gateway) if gateway else None)
-                        self._routes.setdefault(msg.get_attr('RTA_OIF'), set()).add(route)
-        return self._routes.get(index, set())
-
-
-def _is_veth_peer_of(msg, other):
-    return _kind_of(msg) == 'veth' and _kind_of(other) == 'veth' and msg.get_attr('IFLA_LINK') == other['index']
-
-
-def _is_unmanaged_link_local(address, wanted):
-    return address.version == 6 and address.ip.is_link_local and address not in wanted
-
-
-# ---------------------------------------------------------------- planning and applying
 
 class _Step:
     __slots__ = ('lines', 'action', 'what')
@@ -378,6 +41,17 @@ class _Step:
 
 
 class _Converger:
+    """Desired links against the kernel, for one call of converge_links().
+
+    ``specs``: the LinkSpecs, validated; ``handles``: netlink sockets and fds per namespace;
+    ``snapshots``: {netns: Snapshot}, each namespace read once; ``netns_to_create``: names
+    to make first (create_netns); ``netns_assumed``: names check mode takes as made by an
+    earlier task (read as empty); ``warnings``: for the module to show; ``removals``,
+    ``creations``, ``settings``: the planned _Steps, applied in that order; ``indexes``:
+    {(netns, ifname): ifindex} once known; ``created_links`` and ``created_netns``: what
+    apply() made, for roll_back(); ``stale``: ends whose snapshot entry no longer holds (made
+    or changed by a step); ``created_keys``: ends that did not exist before this call."""
+
     def __init__(self, specs, handles, check_mode):
         self.specs = specs
         self.handles = handles
@@ -400,7 +74,7 @@ class _Converger:
     def snapshot(self, netns):
         if netns not in self.snapshots:
             exists = netns is None or netns not in self.netns_to_create + self.netns_assumed
-            self.snapshots[netns] = _Snapshot(self.handles.rtnl(netns) if exists else None)
+            self.snapshots[netns] = Snapshot(self.handles.rtnl(netns) if exists else None)
         return self.snapshots[netns]
 
     def lookup(self, end):
@@ -422,11 +96,11 @@ class _Converger:
         if here is None and there is None:
             return None
         end, peer = spec.end, spec.peer
-        if here is not None and _kind_of(here) != 'veth':
-            return '%s exists as a %s, not a veth' % (end.label, _kind_of(here) or 'device')
+        if here is not None and kind_of(here) != 'veth':
+            return '%s exists as a %s, not a veth' % (end.label, kind_of(here) or 'device')
         if here is None:
-            return '%s already exists (a %s)' % (peer.label, _kind_of(there) or 'device')
-        if (there is None or _kind_of(there) != 'veth' or here.get_attr('IFLA_LINK') != there['index']
+            return '%s already exists (a %s)' % (peer.label, kind_of(there) or 'device')
+        if (there is None or kind_of(there) != 'veth' or here.get_attr('IFLA_LINK') != there['index']
                 or there.get_attr('IFLA_LINK') != here['index']
                 or not self.nsid_matches(here, end.netns, peer.netns)):
             return '%s is a veth whose peer is not %s' % (end.label, peer.label)
@@ -436,12 +110,12 @@ class _Converger:
         if here is None:
             return None
         end = spec.end
-        kind = _kind_of(here)
+        kind = kind_of(here)
         if kind != 'macvlan':
             return '%s exists as a %s, not a macvlan' % (end.label, kind or 'device')
         if here.get_attr('IFLA_LINK') != parent['index'] or not self.nsid_matches(here, end.netns, None):
             return '%s is a macvlan on another parent than %s' % (end.label, spec.parent)
-        mode = _macvlan_mode_of(here)
+        mode = macvlan_mode_of(here)
         if mode != spec.mode:
             return '%s is a macvlan in mode %s, not %s' % (end.label, mode, spec.mode)
         return None
@@ -489,9 +163,9 @@ class _Converger:
         here = self.lookup(end)
         if here is None:
             return
-        if _kind_of(here) != spec.kind:
+        if kind_of(here) != spec.kind:
             raise InvalidInput('%s: %s exists as a %s, not a %s; not removing it'
-                               % (spec.label, end.label, _kind_of(here) or 'device', spec.kind))
+                               % (spec.label, end.label, kind_of(here) or 'device', spec.kind))
         self.plan_removal(spec.label, end, here)
 
     def plan_removal(self, what, end, msg):
@@ -522,7 +196,7 @@ class _Converger:
                 raise InvalidInput('%s: %s; set recreate: true to replace it' % (spec.label, conflict))
             first = in_the_way[0][1]
             for end, msg in in_the_way:
-                if msg is None or (msg is not first and first is not None and _is_veth_peer_of(first, msg)):
+                if msg is None or (msg is not first and first is not None and is_veth_peer_of(first, msg)):
                     continue  # deleting a veth end deletes its peer too
                 self.plan_removal('%s (in the way: %s)' % (end.label, conflict), end, msg)
             here = None
@@ -577,7 +251,7 @@ class _Converger:
         if end.addresses is not None:
             have = snap.addresses(index) if index is not None else set()
             for address in sorted(have, key=str):
-                if address not in end.addresses and not _is_unmanaged_link_local(address, end.addresses):
+                if address not in end.addresses and not is_unmanaged_link_local(address, end.addresses):
                     addresses_removed = True
                     self.settings.append(_Step(['- address %s on %s' % (address, label)],
                                                self.action(end, 'addr', 'del', address=str(address.ip), prefixlen=address.network.prefixlen)))

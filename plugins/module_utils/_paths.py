@@ -1,0 +1,30 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, netns.systemd developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Where the collection's files live on a managed host, and the header they carry.
+Private to the collection: not an API.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+UNIT_DIR = '/etc/systemd/system'
+# Each namespace's resolv.conf (and whatever else ip netns exec binds over /etc).
+NETNS_ETC_DIR = '/etc/netns'
+BOOT_DIR = '/etc/netns-systemd'
+# The shell side of the units (the creator's work, a veth pair made or found, a macvlan
+# parent waited for, the boot batch), one file that systemctl cat's Documentation= names.
+HELPER = BOOT_DIR + '/netns.sh'
+# The commands of custom types, one root-only file per phase of each link (they may hold
+# secrets: the units name the files, never the commands).
+PHASES_DIR = BOOT_DIR + '/phases'
+RUN_DIR = '/run/netns-systemd'
+# A namespace the boot batch brought up (with its veth links) gets a file here; a stop of
+# its creator or veth unit removes it.
+BOOT_MARKS = RUN_DIR + '/booted'
+# The inode of each namespace as its creator (or the batch) made it: netns_chain compares it
+# with /run/netns/NAME to see a namespace deleted or replaced by hand.
+NETNS_RECORDS = RUN_DIR + '/netns'
+DROPIN_NAME = 'netns-systemd.conf'
+HEADER = '# Managed by netns.systemd: changes here are overwritten by the next playbook run.\n'

@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, netns.systemd developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the kernel has in one namespace: its links, addresses and static routes, each read
+with one dump at most, and what a link message says (kind, macvlan mode, veth peer).
+Private to the collection: not an API.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import socket
+
+from ansible_collections.netns.systemd.plugins.module_utils._model import Route
+
+_MACVLAN_MODE_BITS = {'private': 1, 'vepa': 2, 'bridge': 4, 'passthru': 8, 'source': 16}
+RTPROT_STATIC = 4
+RT_TABLE_MAIN = 254
+IFF_UP = 0x1
+
+
+def kind_of(msg):
+    info = msg.get_attr('IFLA_LINKINFO')
+    return info.get_attr('IFLA_INFO_KIND') if info is not None else None
+
+
+def macvlan_mode_of(msg):
+    info = msg.get_attr('IFLA_LINKINFO')
+    data = info.get_attr('IFLA_INFO_DATA') if info is not None else None
+    mode = data.get_attr('IFLA_MACVLAN_MODE') if data is not None else None
+    if isinstance(mode, int):
+        for name, bits in _MACVLAN_MODE_BITS.items():
+            if bits == mode:
+                return name
+    return mode
+
+
+def _address_of(msg):
+    local = msg.get_attr('IFA_LOCAL') if msg['family'] == socket.AF_INET else None
+    return ipaddress.ip_interface('%s/%d' % (local or msg.get_attr('IFA_ADDRESS'), msg['prefixlen']))
+
+
+class Snapshot:
+    """One namespace's links, addresses and static routes, each read at most once."""
+
+    def __init__(self, rtnl):
+        self._rtnl = rtnl
+        self.links = {}
+        if rtnl is not None:
+            for msg in rtnl.get_links():
+                self.links[msg.get_attr('IFLA_IFNAME')] = msg
+        self._addresses = None
+        self._routes = None
+
+    def addresses(self, index):
+        if self._addresses is None:
+            self._addresses = {}
+            if self._rtnl is not None:
+                for msg in self._rtnl.get_addr():
+                    address = _address_of(msg)
+                    self._addresses.setdefault(msg['index'], set()).add(address)
+        return self._addresses.get(index, set())
+
+    def routes(self, index):
+        """Static routes (proto static, main table) through link ``index``."""
+        if self._routes is None:
+            self._routes = {}
+            if self._rtnl is not None:
+                for family in (socket.AF_INET, socket.AF_INET6):
+                    for msg in self._rtnl.get_routes(family=family, table=RT_TABLE_MAIN):
+                        if msg['proto'] != RTPROT_STATIC or msg.get_attr('RTA_TABLE', msg['table']) != RT_TABLE_MAIN:
+                            continue
+                        zero = '0.0.0.0' if family == socket.AF_INET else '::'
+                        dst = ipaddress.ip_network('%s/%d' % (msg.get_attr('RTA_DST') or zero, msg['dst_len']))
+                        gateway = msg.get_attr('RTA_GATEWAY')
+                        route = Route(dst, ipaddress.ip_address(gateway) if gateway else None)
+                        self._routes.setdefault(msg.get_attr('RTA_OIF'), set()).add(route)
+        return self._routes.get(index, set())
+
+
+def is_veth_peer_of(msg, other):
+    return kind_of(msg) == 'veth' and kind_of(other) == 'veth' and msg.get_attr('IFLA_LINK') == other['index']
+
+
+def is_unmanaged_link_local(address, wanted):
+    return address.version == 6 and address.ip.is_link_local and address not in wanted
