@@ -22,6 +22,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONTAINER = 'netns-bench-role'
+# (N, the profile_tasks lines of each run)
+TASK_TIMES = []
 
 
 def box(script, stdin=None):
@@ -64,7 +66,8 @@ def run_role(work, count):
     with open(playbook, 'w') as f:
         json.dump([{'hosts': 'all', 'gather_facts': False, 'vars': {'netns_namespaces': namespaces(count)},
                     'roles': ['netns.systemd.netns']}], f)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=work, ANSIBLE_LOCAL_TEMP=os.path.join(work, 'tmp'))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=work, ANSIBLE_LOCAL_TEMP=os.path.join(work, 'tmp'),
+               ANSIBLE_CALLBACKS_ENABLED='ansible.posix.profile_tasks')
     start = time.perf_counter()
     proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', os.path.join(work, 'inventory'),
                            playbook], capture_output=True, text=True, env=env, check=False)
@@ -72,14 +75,22 @@ def run_role(work, count):
     if proc.returncode != 0:
         raise SystemExit('ansible-playbook failed:\n%s' % proc.stdout[-3000:])
     changed = int(re.search(r'changed=(\d+)', proc.stdout).group(1))
+    TASK_TIMES.append((count, [line for line in proc.stdout.splitlines() if re.search(r' -+ \d+\.\d+s$', line)]))
     return seconds, changed
 
 
 def profile_module(count, limit):
     """The module run by hand inside the container under cProfile, on the converged host."""
-    box('rm -rf /tmp/bench-collections && mkdir -p /tmp/bench-collections/ansible_collections/netns')
+    box('rm -rf /tmp/bench-collections && mkdir -p /tmp/bench-collections/ansible_collections/netns /tmp/bench-collections/ansible')
     subprocess.run(['podman', 'cp', ROOT, '%s:/tmp/bench-collections/ansible_collections/netns/systemd' % CONTAINER],
                    check=True, capture_output=True)
+    # What AnsiballZ would bring along: ansible's module_utils (the container has no ansible).
+    import ansible
+    package = os.path.dirname(ansible.__file__)
+    for part in ('release.py', 'module_utils'):
+        subprocess.run(['podman', 'cp', os.path.join(package, part), '%s:/tmp/bench-collections/ansible/%s' % (CONTAINER, part)],
+                       check=True, capture_output=True)
+    box(': > /tmp/bench-collections/ansible/__init__.py')
     args = {'ANSIBLE_MODULE_ARGS': {'namespaces': namespaces(count)}}
     box('cat > /tmp/bench-args.json', stdin=json.dumps(args))
     return box('cd /tmp && PYTHONPATH=/tmp/bench-collections python3 -c "\n'
@@ -116,6 +127,7 @@ def main():
             if changed_fresh == 0 or changed_again != 0:
                 raise SystemExit('N=%d: first run changed=%d, second run changed=%d (want >0, then 0)' % (count, changed_fresh, changed_again))
             results[count] = (fresh, again)
+            print('N=%d: fresh %.2f s, again %.2f s' % (count, fresh, again), file=sys.stderr)
             if args.profile and count == args.count:
                 profile = profile_module(count, args.profile)
         systemd = box('systemctl --version | head -n 1').strip()
@@ -129,6 +141,10 @@ def main():
     print('%-34s %10.2f %10.2f' % ('again, nothing to change', one[1], many[1]))
     print('ratio fresh  N=%d / N=1 = %.2f (aim: 2 or less)' % (args.count, many[0] / one[0]))
     print('ratio re-run N=%d / N=1 = %.2f (aim: 2 or less)' % (args.count, many[1] / one[1]))
+    print('\nper task (ansible.posix.profile_tasks), in the order of the runs:')
+    for count, task_lines in TASK_TIMES:
+        for line in task_lines:
+            print('  N=%-4d %s' % (count, line.strip()))
     if profile:
         print('\nthe module alone, re-run with N=%d, under cProfile (cumulative):\n%s' % (args.count, profile))
 

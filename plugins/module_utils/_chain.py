@@ -135,8 +135,9 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
 
     eligible = boot_eligible(entries)
     wants = creator_wants(entries)
+    index = dropin_index(unit_dir)
     for entry in entries:
-        existing_dropins = managed_dropins(entry.name, unit_dir)
+        existing_dropins = managed_dropins(entry.name, unit_dir, index)
         batch_dir = os.path.join(boot_dir, 'boot', entry.name)
         batches = boot_batches(entry.name, entry.links.get('veth', ())) if entry.name in eligible else {}
         _plan_tree(plan, batch_dir, dict((os.path.join(batch_dir, name), text) for name, text in batches.items()), plan.boot_files)
@@ -314,24 +315,39 @@ def _plan_removal(plan, path, private=False):
     plan.file_diffs.append(file_diff(path, before, None))
 
 
-def managed_dropins(netns, unit_dir):
-    """{kind: drop-in path} of the link units this collection wrote for ``netns``."""
+def managed_dropins(netns, unit_dir, index=None):
+    """{kind: drop-in path} of the link units this collection wrote for ``netns``; ``index``
+    is what dropin_index() read (many namespaces: the unit directory is listed once)."""
+    return (dropin_index(unit_dir) if index is None else index).get(netns, {})
+
+
+def dropin_index(unit_dir):
+    """{netns: {kind: drop-in path}} of every link unit with a drop-in of ours, from one
+    listing of the unit directory."""
     found = {}
-    pattern = os.path.join(unit_dir, 'netns-*@%s.service.d' % glob.escape(netns), DROPIN_NAME)
-    for path in glob.glob(pattern):
-        unit = os.path.basename(os.path.dirname(path))[:-len('.d')]
-        kind = unit[len('netns-'):unit.index('@')]
-        if '-' not in kind:     # not a worker (netns-veth-up@): kinds have no '-'
-            found[kind] = path
+    try:
+        names = os.listdir(unit_dir)
+    except OSError:
+        return found
+    for name in names:
+        if not (name.startswith('netns-') and name.endswith('.service.d') and '@' in name):
+            continue
+        unit = name[:-len('.d')]
+        kind, netns = unit[len('netns-'):unit.index('@')], unit[unit.index('@') + 1:-len('.service')]
+        path = os.path.join(unit_dir, name, DROPIN_NAME)
+        # Not a worker (netns-veth-up@): kinds have no '-'.
+        if '-' not in kind and netns and os.path.lexists(path):
+            found.setdefault(netns, {})[kind] = path
     return found
 
 
 def units_of(entries, unit_dir=UNIT_DIR):
     """Every unit whose state the plan needs: each entry's units and managed leftovers."""
     units = [BOOT_UNIT]
+    index = dropin_index(unit_dir)
     for entry in entries:
         units.append(creator_unit(entry.name))
-        kinds = set(entry.kinds) | set(managed_dropins(entry.name, unit_dir))
+        kinds = set(entry.kinds) | set(managed_dropins(entry.name, unit_dir, index))
         units.extend(link_unit(kind, entry.name) for kind in sorted(kinds))
     return units
 

@@ -376,17 +376,50 @@ class _Converger:
         return info
 
 
+class LinkPlan:
+    """The links planned against the kernel, with the netlink sockets still open, so that the
+    plan can be applied later without reading every namespace again. ``lines``: what would
+    change; ``assumed``: namespaces taken as made by an earlier task (check mode).
+    Close it (or use it as a context manager)."""
+
+    def __init__(self, specs, check_mode):
+        check_unique_ends(specs)
+        self.specs = specs
+        self.check_mode = check_mode
+        self._handles = NamespaceHandles()
+        try:
+            self._converger = _Converger(specs, self._handles, check_mode)
+            self._converger.plan()
+        except BaseException:
+            self._handles.close()
+            raise
+        self.lines = self._converger.diff_lines()
+        self.assumed = list(self._converger.netns_assumed)
+
+    def apply(self):
+        if self.lines:
+            self._converger.apply()
+
+    def result(self):
+        return {'changed': bool(self.lines), 'diff_lines': self.lines, 'warnings': self._converger.warnings,
+                'links': [self._converger.describe(spec) for spec in self.specs]}
+
+    def close(self):
+        self._handles.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def converge_links(specs, check_mode):
     """Converge ``specs`` (a list of LinkSpec); return changed, diff_lines and links."""
-    check_unique_ends(specs)
-    with NamespaceHandles() as handles:
-        converger = _Converger(specs, handles, check_mode)
-        converger.plan()
-        lines = converger.diff_lines()
-        if lines and not check_mode:
-            converger.apply()
-        return {'changed': bool(lines), 'diff_lines': lines, 'links': [converger.describe(spec) for spec in specs],
-                'warnings': converger.warnings}
+    with LinkPlan(specs, check_mode) as plan:
+        if not check_mode:
+            plan.apply()
+        return plan.result()
 
 
 def converge_each(specs_by_netns):

@@ -266,7 +266,7 @@ changes:
 '''
 
 from ansible_collections.netns.systemd.plugins.module_utils._chain import StartFailed, apply_chain, plan_chain, units_of
-from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_each, converge_links
+from ansible_collections.netns.systemd.plugins.module_utils._converge import LinkPlan, converge_each
 from ansible_collections.netns.systemd.plugins.module_utils._host import live_specs, parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._model import MACVLAN_MODES
 from ansible_collections.netns.systemd.plugins.module_utils._module import ROUTES, finish, new_module, run_safely
@@ -315,17 +315,25 @@ def main():
         # what is left of them goes with the old namespace. In check mode this is the live plan.
         precheck = live_specs(entries, plan.repair)
         try:
-            live_plan = converge_links([s for name in sorted(precheck) for s in precheck[name]], check_mode=True) if precheck else None
+            live_plan = LinkPlan([s for name in sorted(precheck) for s in precheck[name]], check_mode=True) if precheck else None
         except InvalidInput as exc:
             # netns_chain has no recreate: what is in the way is the user's to move.
             raise InvalidInput(str(exc).replace('; set recreate: true to replace it',
                                                 '; its unit would take it over: rename the link, or remove what is in the way'))
+        try:
+            return run_plans(entries, plan, live_plan)
+        finally:
+            if live_plan is not None:
+                live_plan.close()
+
+    def run_plans(entries, plan, live_plan):
         lines = list(plan.lines)
+        result = {'diff_lines': lines, 'warnings': plan.warnings, 'file_diffs': plan.file_diffs,
+                  'units': dict((e.name, e.units) for e in entries if e.state == 'present')}
         if module.check_mode:
             if live and live_plan:
-                lines.extend(live_plan['diff_lines'])
-            return {'changed': bool(lines), 'diff_lines': lines, 'warnings': plan.warnings, 'file_diffs': plan.file_diffs,
-                    'units': dict((e.name, e.units) for e in entries if e.state == 'present')}
+                lines.extend(live_plan.lines)
+            return dict(result, changed=bool(lines))
         problems = []
         try:
             apply_chain(plan, systemctl)
@@ -339,13 +347,24 @@ def main():
             lines.extend('- netns %s' % name for name in leftover)
             remove_netns(leftover)
         if live:
-            live_lines, errors = converge_each(live_specs(entries))
-            lines.extend(live_lines)
+            # Nothing was started or stopped and every namespace was there: the check made
+            # before is the plan; apply it rather than read every namespace again.
+            untouched = not (plan.stop or plan.start or plan.restart or plan.settle or plan.repair or leftover)
+            errors = None
+            if untouched and live_plan is not None and not live_plan.assumed:
+                try:
+                    live_plan.apply()
+                    lines.extend(live_plan.lines)
+                    errors = {}
+                except NetnsError:
+                    errors = None
+            if errors is None:
+                live_lines, errors = converge_each(live_specs(entries))
+                lines.extend(live_lines)
             problems.extend('netns %s: %s' % (name, error) for name, error in sorted(errors.items()))
         if problems:
             raise FailedAfterChanges('; '.join(problems), lines)
-        return {'changed': bool(lines), 'diff_lines': lines, 'warnings': plan.warnings, 'file_diffs': plan.file_diffs,
-                'units': dict((e.name, e.units) for e in entries if e.state == 'present')}
+        return dict(result, changed=bool(lines))
 
     finish(module, run_safely(module, run))
 
