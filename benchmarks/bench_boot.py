@@ -2,7 +2,7 @@
 started at once from one target in a systemd container, timed until all are active.
 
 Two unit sets are timed in the same container, one after the other:
-  baseline  seed-000-style units: a creator with PrivateNetwork= and "ip netns attach",
+  baseline  hand-written-style units: a creator with PrivateNetwork= and "ip netns attach",
             and a veth unit running one ip command per ExecStart line, addresses from an
             EnvironmentFile per instance;
   ours      the units netns.systemd installs (netns_chain through ansible-playbook).
@@ -18,10 +18,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
+
+from _box import Box
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONTAINER = 'netns-bench-boot'
+BOX = Box(CONTAINER)
+box = BOX.run
 
 BASE_CREATOR = '''[Unit]
 Description=baseline namespace %i
@@ -52,30 +55,11 @@ ExecStop=ip link del ve-%i0
 '''
 
 
-def sh(*argv, **kwargs):
-    return subprocess.run(argv, check=True, capture_output=True, text=True, **kwargs).stdout
-
-
-def box(script, stdin=None):
-    """Run a shell script inside the container."""
-    return subprocess.run(['podman', 'exec', '-i', CONTAINER, 'sh', '-ec', script], input=stdin,
-                          check=True, capture_output=True, text=True).stdout
 
 
 def addresses(i):
     return '10.%d.%d.1/30' % (100 + i // 64, (i % 64) * 4), '10.%d.%d.2/30' % (100 + i // 64, (i % 64) * 4)
 
-
-def boot_container(image):
-    subprocess.run(['podman', 'rm', '-f', CONTAINER], capture_output=True, check=False)
-    sh('podman', 'run', '-d', '--name', CONTAINER, '--privileged', '--systemd=always', image)
-    for _attempt in range(60):
-        state = subprocess.run(['podman', 'exec', CONTAINER, 'systemctl', 'is-system-running', '--wait'],
-                               capture_output=True, text=True, check=False).stdout.strip()
-        if state in ('running', 'degraded'):
-            return
-        time.sleep(1)
-    raise SystemExit('the container did not boot')
 
 
 def write_target(target, units):
@@ -153,7 +137,7 @@ def main():
         raise SystemExit('run as root: it starts a privileged container')
     base_names = ['b%d' % i for i in range(args.count)]
     our_names = ['o%d' % i for i in range(args.count)]
-    boot_container(args.image)
+    BOX.boot(args.image)
     work = tempfile.mkdtemp(prefix='netns-bench-boot-')
     try:
         install_baseline(base_names)
@@ -170,13 +154,13 @@ def main():
             stop_all('bench-ours.target', ['netns-veth@*', 'netns_name@*', 'netns-boot.service'])
         systemd = box('systemctl --version | head -n 1').strip()
     finally:
-        subprocess.run(['podman', 'rm', '-f', '-t', '5', CONTAINER], capture_output=True, check=False)
+        BOX.remove()
         subprocess.run(['rm', '-rf', work], check=False)
     base, ours = min(results['baseline']), min(results['ours'])
     print('%s in %s, N = %d namespaces (a veth to the host and an address per end), best of %d'
           % (systemd, args.image, args.count, args.repeat))
     print('%-52s %10s %12s' % ('started from one target, until all active', 'total s', 'ms/netns'))
-    print('%-52s %10.2f %12.2f' % ('baseline: seed-000-style units (1 ip per line)', base, base * 1000 / args.count))
+    print('%-52s %10.2f %12.2f' % ('baseline: hand-written-style units (1 ip per line)', base, base * 1000 / args.count))
     print('%-52s %10.2f %12.2f' % ('ours: netns-boot + netns_name@ + netns-veth@', ours, ours * 1000 / args.count))
     print('namespaces the boot batch finished (their units started no process), per round: %s of %d'
           % (marked, args.count))

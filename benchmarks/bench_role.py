@@ -20,29 +20,16 @@ import sys
 import tempfile
 import time
 
+from _box import Box
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONTAINER = 'netns-bench-role'
+BOX = Box(CONTAINER)
+box = BOX.run
 # (N, the profile_tasks lines of each run)
 TASK_TIMES = []
 
 
-def box(script, stdin=None):
-    """Run a shell script inside the container."""
-    return subprocess.run(['podman', 'exec', '-i', CONTAINER, 'sh', '-ec', script], input=stdin,
-                          check=True, capture_output=True, text=True).stdout
-
-
-def boot_container(image):
-    subprocess.run(['podman', 'rm', '-f', CONTAINER], capture_output=True, check=False)
-    subprocess.run(['podman', 'run', '-d', '--name', CONTAINER, '--privileged', '--systemd=always', image],
-                   check=True, capture_output=True)
-    for _attempt in range(60):
-        state = subprocess.run(['podman', 'exec', CONTAINER, 'systemctl', 'is-system-running', '--wait'],
-                               capture_output=True, text=True, check=False).stdout.strip()
-        if state in ('running', 'degraded'):
-            return
-        time.sleep(1)
-    raise SystemExit('the container did not boot')
 
 
 def namespaces(count):
@@ -121,7 +108,7 @@ def main():
     profile = ''
     try:
         for count in (1, args.count):
-            boot_container(args.image)
+            BOX.boot(args.image)
             fresh, changed_fresh = run_role(work, count)
             again, changed_again = run_role(work, count)
             if changed_fresh == 0 or changed_again != 0:
@@ -132,7 +119,7 @@ def main():
                 profile = profile_module(count, args.profile)
         systemd = box('systemctl --version | head -n 1').strip()
     finally:
-        subprocess.run(['podman', 'rm', '-f', '-t', '5', CONTAINER], capture_output=True, check=False)
+        BOX.remove()
         subprocess.run(['rm', '-rf', work], check=False)
     one, many = results[1], results[args.count]
     print('%s in %s; the netns role, one veth to the host with an address per end per namespace' % (systemd, args.image))

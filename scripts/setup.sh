@@ -9,7 +9,8 @@ VENV=${NETNS_VENV:-$CACHE/venv}
 # Debian's interpreter is always there once python3-venv is installed; a pyenv one may not be.
 VENV_PYTHON=${NETNS_VENV_PYTHON:-/usr/bin/python3}
 REQUIREMENTS=$ROOT/tests/requirements.txt
-WHEELS=$CACHE/wheels
+IMPORTER_VENV=${NETNS_IMPORTER_VENV:-$CACHE/importer-venv}
+IMPORTER_REQUIREMENTS=$ROOT/scripts/importer-requirements.txt
 APT_PACKAGES=(podman runc mmdebstrap python3-venv python3-pyroute2 python3-pytest iproute2 iputils-ping shellcheck git)
 
 step() { printf 'setup: %-18s %s\n' "$1" "$2"; }
@@ -54,13 +55,6 @@ build_venv() {
     trap 'rm -rf "$BUILDING"' EXIT
     "$VENV_PYTHON" -m venv "$real"
     "$real/bin/python" -m pip install -q --disable-pip-version-check -r "$REQUIREMENTS"
-    # The pip version ansible-test bootstraps into its own venvs (get_pip_X_Y.py).
-    "$real/bin/python" - >"$real/.ansible-test-pip" <<'EOF'
-import sys, types
-from ansible_test._internal.python_requirements import get_venv_packages
-version = "%d.%d" % sys.version_info[:2]
-print(get_venv_packages(types.SimpleNamespace(version=version))["pip"])
-EOF
     echo "$hash" >"$real/.requirements.sha256"
     trap - EXIT
     tmp_link=$VENV.link.$$
@@ -107,41 +101,35 @@ EOF
 }
 
 # ansible-test downloads get-pip.py from a host that is not reachable here; it uses
-# ~/.ansible/test/cache/get_pip_X_Y.py instead when that file exists.
+# ~/.ansible/test/cache/get_pip_X_Y.py instead when that file exists. The same helper
+# writes the files the other ansible-core versions want (scripts/sanity-matrix.sh).
 prepare_ansible_test_pip() {
-    local version wheel cache script want
-    version=$(cat "$VENV/.ansible-test-pip")
-    wheel=$WHEELS/pip-$version-py3-none-any.whl
-    if [ ! -f "$wheel" ]; then
-        step ansible-test-pip "downloading pip $version wheel"
-        "$VENV/bin/python" -m pip download -q --disable-pip-version-check --no-deps \
-            --only-binary :all: -d "$WHEELS" "pip==$version"
-        [ -f "$wheel" ] || die "pip download did not produce $wheel"
-    fi
-    cache=${HOME:-/root}/.ansible/test/cache
-    script=$cache/get_pip_${version//./_}.py
-    want=$(cat <<EOF
-"""Offline get-pip for ansible-test (written by netns.systemd scripts/setup.sh)."""
-import sys
+    local line
+    bash "$ROOT/scripts/ansible-test-pip.sh" "$VENV" | while IFS= read -r line; do
+        step ansible-test-pip "${line#ansible-test-pip: }"
+    done
+}
 
-WHEEL = "$wheel"
-sys.path.insert(0, WHEEL)  # pip can run from its own wheel
-
-from pip._internal.cli.main import main  # noqa: E402
-
-# --no-setuptools and --no-wheel are get-pip options, not pip install ones.
-ARGS = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
-sys.exit(main(["install", "--no-index", "--find-links", "$WHEELS", *ARGS]))
-EOF
-)
-    if [ "$(cat "$script" 2>/dev/null)" = "$want" ]; then
-        step ansible-test-pip "up to date ($script)"
+# galaxy-importer (scripts/test.sh runs it on the built tarball) has its own venv: it pins
+# ansible-lint and ansible-core itself. Rebuilt in place when its requirements change; the
+# hash is written last, so a venv left half-built by a failure is rebuilt next time.
+build_importer_venv() {
+    local hash
+    hash=$(sha256sum "$IMPORTER_REQUIREMENTS" | cut -d' ' -f1)
+    if [ "$(cat "$IMPORTER_VENV/.requirements.sha256" 2>/dev/null)" = "$hash" ] &&
+        "$IMPORTER_VENV/bin/python" -c 'import galaxy_importer' 2>/dev/null; then
+        step importer-venv "up to date ($IMPORTER_VENV)"
         return
     fi
-    mkdir -p "$cache"
-    printf '%s\n' "$want" >"$script.tmp"
-    mv "$script.tmp" "$script"
-    step ansible-test-pip "written $script"
+    step importer-venv "building $IMPORTER_VENV from scripts/importer-requirements.txt"
+    if [ -e "$IMPORTER_VENV" ]; then
+        [ -f "$IMPORTER_VENV/pyvenv.cfg" ] || die "$IMPORTER_VENV exists and is not a venv: not replacing it"
+        rm -rf "$IMPORTER_VENV"
+    fi
+    "$VENV_PYTHON" -m venv "$IMPORTER_VENV"
+    "$IMPORTER_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$IMPORTER_REQUIREMENTS"
+    echo "$hash" >"$IMPORTER_VENV/.requirements.sha256"
+    step importer-venv "ready"
 }
 
 # The local podman images (bookworm, trixie) for molecule and the demo; images.sh skips
@@ -152,6 +140,7 @@ build_images() {
 
 install_packages
 build_venv
+build_importer_venv
 write_containers_conf
 prepare_ansible_test_pip
 build_images

@@ -32,12 +32,14 @@ from ansible_collections.netns.systemd.plugins.module_utils._names import NetnsE
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._paths import (
     BOOT_DIR,
+    BOOT_LIST,
     BOOT_MARKS,
     DROPIN_NAME,
     HEADER,
     HELPER,
     NETNS_ETC_DIR,
     NETNS_RECORDS,
+    NS_DIR,
     PHASES_DIR,
     UNIT_DIR,
 )
@@ -49,7 +51,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     CREATOR_TEMPLATE,
     CREATOR_WORKER_TEMPLATE,
     VETH_WORKER_TEMPLATE,
-    boot_batches,
     creator_unit,
     dropin_path,
     link_template,
@@ -57,6 +58,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     link_unit,
     phase_files,
     render_creator_dropin,
+    veth_files,
     worker_unit,
 )
 
@@ -118,6 +120,10 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
     if present:
         templates = {creator_unit(''): CREATOR_TEMPLATE, worker_unit(creator_unit('')): CREATOR_WORKER_TEMPLATE, BOOT_UNIT: BOOT_UNIT_TEXT}
         _plan_file(plan, os.path.join(boot_dir, os.path.basename(HELPER)), HELPER_SCRIPT, plan.boot_files)
+        # What 0.1.0 pre-releases wrote there: the batch files and script, replaced by ns/ and netns.sh.
+        for old in ('boot', 'boot.sh'):
+            if os.path.lexists(os.path.join(boot_dir, old)):
+                _plan_removal(plan, os.path.join(boot_dir, old))
         active, enabled = unit_state.get(BOOT_UNIT, (False, False))
         if not enabled:
             plan.enable.append(BOOT_UNIT)
@@ -134,13 +140,22 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
         _plan_file(plan, os.path.join(unit_dir, unit), content)
 
     eligible = boot_eligible(entries)
+    boot_list = os.path.join(boot_dir, os.path.basename(BOOT_LIST))
+    # Namespaces this call does not name keep their place in the list.
+    named = set(entry.name for entry in entries)
+    listed = sorted(set(line for line in (read_file(boot_list) or '').split() if line not in named) | eligible)
+    if listed:
+        _plan_file(plan, boot_list, ''.join('%s\n' % name for name in listed), plan.boot_files)
+    elif os.path.lexists(boot_list):
+        _plan_removal(plan, boot_list)
     wants = creator_wants(entries)
     index = dropin_index(unit_dir)
     for entry in entries:
         existing_dropins = managed_dropins(entry.name, unit_dir, index)
-        batch_dir = os.path.join(boot_dir, 'boot', entry.name)
-        batches = boot_batches(entry.name, entry.links.get('veth', ())) if entry.name in eligible else {}
-        _plan_tree(plan, batch_dir, dict((os.path.join(batch_dir, name), text) for name, text in batches.items()), plan.boot_files)
+        # What the namespace's veths are, for its unit and for the boot batch alike.
+        ns_dir = os.path.join(boot_dir, os.path.basename(NS_DIR), entry.name)
+        declared = veth_files(entry.name, entry.links.get('veth', ())) if entry.state == 'present' else {}
+        _plan_tree(plan, ns_dir, dict((os.path.join(ns_dir, name), text) for name, text in declared.items()), plan.boot_files)
         phases = {}
         if entry.state == 'present':
             for kind, links in entry.custom.items():

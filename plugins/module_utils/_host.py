@@ -59,7 +59,7 @@ class NamespaceEntry:
 
 
 def default_ifnames(netns):
-    """The seed convention: ve-NAME0 outside (host), ve-NAME1 inside."""
+    """The default names: ve-NAME0 outside (on the host), ve-NAME1 inside."""
     return 've-%s1' % netns, 've-%s0' % netns
 
 

@@ -16,6 +16,10 @@ BOOT_DIR = '/etc/netns-systemd'
 # The shell side of the units (the creator's work, a veth pair made or found, a macvlan
 # parent waited for, the boot batch), one file that systemctl cat's Documentation= names.
 HELPER = BOOT_DIR + '/netns.sh'
+# What each namespace's veths are, as files the helper runs (NAME/veth, outside, in-NAME),
+# and the names the boot batch brings up (enabled, with veths only to enabled namespaces).
+NS_DIR = BOOT_DIR + '/ns'
+BOOT_LIST = BOOT_DIR + '/boot.list'
 # The commands of custom types, one root-only file per phase of each link (they may hold
 # secrets: the units name the files, never the commands).
 PHASES_DIR = BOOT_DIR + '/phases'

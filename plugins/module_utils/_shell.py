@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_DIR, HEADER, RUN_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, HEADER, NS_DIR, RUN_DIR
 
 HELPER_SCRIPT = '''#!/bin/sh
 ''' + HEADER + '''\
@@ -18,8 +18,9 @@ HELPER_SCRIPT = '''#!/bin/sh
 #   up NAME                 make or adopt namespace NAME, lo up, its resolv.conf (netns_name-up@NAME)
 #   veth NS1 IF1 NS2 IF2    the veth pair IF1 in NS1 <-> IF2 in NS2 ("" is the host): made when
 #                           neither end exists, kept when they are that pair, refused otherwise
+#   links NAME              the veths of NAME, from its files in ns/NAME (netns-veth-up@NAME)
 #   wait-link IF SECONDS    wait for the host link IF, the parent of a macvlan
-#   boot                    every enabled namespace and its veths at once (netns-boot.service)
+#   boot                    every namespace of boot.list and its veths at once (netns-boot.service)
 # Nothing here writes through a symbolic link.
 set -u
 RUN=/run/netns
@@ -126,27 +127,63 @@ wait_link() {
     done
 }
 
-# Each directory in boot/ is an enabled namespace whose links all lead to enabled namespaces:
-# "outside" has its ip lines for the host, "in-NAME" the ones to run inside namespace NAME.
-# The host side of every namespace goes through one "ip -batch", then each namespace's inside
-# through one more. A namespace whose lines all worked is marked, and the start work of its
-# units is skipped; anything else is left to those units, which redo it (every line is
-# idempotent).
-boot() {
-    cd ''' + BOOT_DIR + '''/boot 2>/dev/null || return 0
-    set --
-    for dir in */; do
-        [ -d "$dir" ] && set -- "$@" "${dir%/}"
+# What netns-veth-up@NAME does: the files of NAME in ns/ (the same the boot batch runs), for
+# this namespace alone; each pair is made or found by veth, never taken over.
+links() {
+    dir=''' + NS_DIR + '''/$1
+    if [ ! -d "$dir" ]; then
+        say "$dir is missing: run the playbook again"
+        return 1
+    fi
+    if [ -f "$dir/veth" ]; then
+        while read -r ns1 if1 ns2 if2; do
+            [ "$ns1" != - ] || ns1=""
+            [ "$ns2" != - ] || ns2=""
+            veth "$ns1" "$if1" "$ns2" "$if2" < /dev/null || return 1
+        done < "$dir/veth"
+    fi
+    [ ! -f "$dir/outside" ] || ip -batch "$dir/outside" || return 1
+    for file in "$dir"/in-*; do
+        [ -f "$file" ] || continue
+        ip -n "${file##*/in-}" -batch "$file" || return 1
     done
+}
+
+# boot.list names the enabled namespaces whose veths all lead to enabled namespaces. The
+# host side of all of them (names, pairs, host ends) goes through one "ip -batch", then each
+# namespace's inside through one more. A namespace whose lines all worked is marked, and the
+# start work of its units is skipped; anything else is left to those units, which redo it
+# (every line is idempotent).
+boot() {
+    cd ''' + NS_DIR + ''' 2>/dev/null || return 0
+    set --
+    if [ -f ''' + BOOT_LIST + ''' ]; then
+        while read -r ns; do
+            [ -d "$ns" ] && set -- "$@" "$ns"
+        done < ''' + BOOT_LIST + '''
+    fi
     [ $# -gt 0 ] || return 0
     mounted=$(mounted_names)
+    outside=""
     {
         for ns; do
             case $mounted in *" $ns "*) continue ;; esac
             replace_stale "$ns" "$mounted"
             echo "netns add $ns"
         done
-        cat ./*/outside 2>/dev/null
+        for ns; do
+            [ -f "$ns/outside" ] && outside="$outside $ns/outside"
+            [ -f "$ns/veth" ] || continue
+            while read -r ns1 if1 ns2 if2; do
+                one="" two=""
+                [ "$ns1" = - ] || one=" netns $ns1"
+                [ "$ns2" = - ] || two=" netns $ns2"
+                echo "link add $if1$one type veth peer name $if2$two"
+            done < "$ns/veth"
+        done
+        # One process for the host ends of every namespace.
+        # shellcheck disable=SC2086
+        [ -z "$outside" ] || cat $outside
     } | ip -batch - || {
         say "the host side failed; every namespace is left to its units"
         return 0
@@ -165,10 +202,11 @@ boot() {
         fi
     done
     [ -d "$STATE/netns" ] || mkdir -p "$STATE/netns"
-    # One process for every inode; only the names of boot/, which are plain, are read.
+    listed=" $* "
+    # One process for every inode; only listed names, which are plain, are recorded.
     # shellcheck disable=SC2012
     ls -1iL "$RUN" | while read -r inode name; do
-        if [ -d "$name" ]; then record "$name" "$inode"; fi
+        case $listed in *" $name "*) record "$name" "$inode" ;; esac
     done
 }
 
@@ -178,7 +216,8 @@ case $command in
     up) up "$1" ;;
     veth) veth "$1" "$2" "$3" "$4" ;;
     wait-link) wait_link "$1" "$2" ;;
+    links) links "$1" ;;
     boot) boot ;;
-    *) say "usage: $0 up NAME | veth NS1 IF1 NS2 IF2 | wait-link IF SECONDS | boot"; exit 2 ;;
+    *) say "usage: $0 up NAME | veth NS1 IF1 NS2 IF2 | links NAME | wait-link IF SECONDS | boot"; exit 2 ;;
 esac
 '''

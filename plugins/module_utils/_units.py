@@ -25,7 +25,7 @@ import re
 
 from ansible_collections.netns.systemd.plugins.module_utils._model import LINK_KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
-from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, DROPIN_NAME, HEADER, HELPER, PHASES_DIR, UNIT_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, DROPIN_NAME, HEADER, HELPER, NS_DIR, PHASES_DIR, UNIT_DIR
 
 BOOT_UNIT = 'netns-boot.service'
 # Kinds whose work the boot batch does; their units start through a worker it can skip.
@@ -173,7 +173,8 @@ RemainAfterExit=yes
 
 # Requires= the creator: nothing of a namespace runs after its creator failed.
 VETH_WORKER_TEMPLATE = HEADER + _worker('Create the veth links of network namespace %i', 'netns_name@%i.service',
-                                        'Requires=netns_name@%i.service\n')
+                                        'Requires=netns_name@%i.service\n') + \
+    'ExecStart=/bin/sh %s links %%i\n' % HELPER
 
 BOOT_UNIT_TEXT = HEADER + '''\
 # Every enabled namespace of this host and its veth links, brought up at once at boot
@@ -246,19 +247,17 @@ def _end_up_lines(end):
     return [exec_line('ExecStart', _ip(end.netns, *args)) for args in _end_settings(end)]
 
 
-def veth_lines(spec):
+def _pair(spec):
+    """The ends of a veth in the order it is made: from the host when one end is there (the
+    host cannot be named from inside a namespace)."""
     end, peer = spec.end, spec.peer
-    if end.netns is not None and peer.netns is None:
-        # The host cannot be named from inside a namespace: create from the host side.
-        end, peer = peer, end
-    # Made when neither end exists, kept when both are this pair, refused when a name is
-    # taken by anything else (a host interface is never taken over).
-    lines = [exec_line('ExecStart', ['/bin/sh', HELPER, 'veth', end.netns or '', end.ifname, peer.netns or '', peer.ifname])]
-    lines += _end_up_lines(end) + _end_up_lines(peer)
+    return (peer, end) if end.netns is not None and peer.netns is None else (end, peer)
+
+
+def veth_stop_lines(spec):
     # Deleting the end inside the namespace deletes the pair, and cannot touch a host link.
     inside = spec.end if spec.end.netns is not None else spec.peer
-    stop = [exec_line('ExecStop', _ip(inside.netns, 'link', 'del', inside.ifname), ignore_failure=True)]
-    return lines, stop
+    return [exec_line('ExecStop', _ip(inside.netns, 'link', 'del', inside.ifname), ignore_failure=True)]
 
 
 _BATCH_WORD = re.compile(r'^[A-Za-z0-9_.:/@+=,-]+$')
@@ -277,22 +276,27 @@ def _into(end):
     return ['netns', end.netns] if end.netns else []
 
 
-def boot_batches(netns, veth_specs):
-    """The boot batch of ``netns`` and its veths: {'outside': host lines, 'in-NAME': lines
-    to run inside namespace NAME}. Every pair is made from the host, each end sent straight
-    to its namespace; then each end is set up where it lives."""
+def veth_files(netns, veth_specs):
+    """What the veths of ``netns`` are, as files the helper runs, at boot for every namespace
+    at once and from netns-veth-up@NETNS.service for this one: {'veth': a "NS1 IF1 NS2 IF2"
+    line per pair ("-" is the host), 'outside': ip batch lines for the host ends, 'in-NAME':
+    ip batch lines for the ends inside namespace NAME (the namespace's own starts with lo up)}.
+    Every line is idempotent: pairs are made or found by the helper, the rest is set or
+    replaced."""
     files = {'in-%s' % netns: _batch_line(['link', 'set', 'lo', 'up'])}
-    outside = []
+    pairs, outside = [], []
     for spec in veth_specs:
-        end, peer = spec.end, spec.peer
-        outside.append(_batch_line(['link', 'add', end.ifname] + _into(end) + ['type', 'veth', 'peer', 'name', peer.ifname] + _into(peer)))
-        for one in (end, peer):
+        first, second = _pair(spec)
+        pairs.append(_batch_line([first.netns or '-', first.ifname, second.netns or '-', second.ifname]))
+        for one in (first, second):
             lines = [_batch_line(args) for args in _end_settings(one)]
             if one.netns is None:
                 outside.extend(lines)
             else:
                 key = 'in-%s' % one.netns
                 files[key] = files.get(key, '') + ''.join(lines)
+    if pairs:
+        files['veth'] = ''.join(pairs)
     if outside:
         files['outside'] = ''.join(outside)
     return files
@@ -342,8 +346,8 @@ def _phase_argv(netns, kind, index, phase, phases_dir):
     return inside + ['/bin/sh', '-e', phase_path(netns, kind, index, phase, phases_dir), netns]
 
 
-def render_dropin(start, stop_groups, other_netns=(), order_only=False, after=()):
-    lines = [HEADER.rstrip('\n')]
+def render_dropin(start, stop_groups, other_netns=(), order_only=False, after=(), note=None):
+    lines = [HEADER.rstrip('\n')] + ([note] if note else [])
     if other_netns or after:
         lines.append('[Unit]')
         for other in other_netns:
@@ -352,7 +356,8 @@ def render_dropin(start, stop_groups, other_netns=(), order_only=False, after=()
             lines.append('After=%s' % creator_unit(other))
         lines.extend('After=%s' % unit for unit in after)
         lines.append('')
-    lines.append('[Service]')
+    if start or stop_groups:
+        lines.append('[Service]')
     lines.extend(start)
     # Links are undone in the reverse order they were made.
     for group in reversed(stop_groups):
@@ -377,13 +382,19 @@ def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), ph
         start, stop = custom_lines(netns, kind, custom, phases_dir)
         stop_groups.append(stop)
     for spec in specs:
-        spec_start, spec_stop = veth_lines(spec) if kind == 'veth' else macvlan_lines(spec)
-        start += spec_start
-        stop_groups.append(spec_stop)
+        if kind == 'veth':
+            stop_groups.append(veth_stop_lines(spec))
+        else:
+            spec_start, spec_stop = macvlan_lines(spec)
+            start += spec_start
+            stop_groups.append(spec_stop)
         for end in spec.ends:
             if end.netns not in (None, netns) and end.netns not in others:
                 others.append(end.netns)
     unit = link_unit(kind, netns)
     if kind not in BATCHED_KINDS:
         return {unit: render_dropin(start, stop_groups, others, after=builtin_units if custom is not None else ())}
-    return {unit: render_dropin([], stop_groups, others), worker_unit(unit): render_dropin(start, [], others, order_only=True)}
+    # The worker's start is in its template (the helper runs this namespace's files); its
+    # drop-in orders it after the creators of the other namespaces its veths lead to.
+    worker = render_dropin([], [], others, order_only=True, note='# Its work: %s/%s/ (netns.sh links %s).' % (NS_DIR, netns, netns))
+    return {unit: render_dropin([], stop_groups, others), worker_unit(unit): worker}

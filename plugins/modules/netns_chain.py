@@ -22,18 +22,19 @@ description:
     other namespaces that end in it), so starting the namespace, or a service bound to it, brings up all of its
     links. The creator and the veth and custom units are ordered before C(network-pre.target); a macvlan unit
     is not, since it may wait for its parent, and nothing else on the host waits with it.
-  - The templates are static. Each link unit gets a drop-in of plain C(ip) lines rendered from the
-    same model the M(netns.systemd.netns_veth) and M(netns.systemd.netns_macvlan) modules converge,
-    so C(systemctl cat) shows what happens. The creator and the veth unit do their start work in a
-    worker, C(netns_name-up@NAME.service) and C(netns-veth-up@NAME.service), pulled in with C(Requires=).
-    The shell side (the creator's work, a veth pair made or found, a macvlan parent waited for, the boot batch)
-    is one script, C(/etc/netns-systemd/netns.sh).
+  - The templates are static. What a namespace's veths are is rendered once, from the same model the
+    M(netns.systemd.netns_veth) and M(netns.systemd.netns_macvlan) modules converge, into plain files in
+    C(/etc/netns-systemd/ns/NAME/) (C(veth), a C(NS1 IF1 NS2 IF2) line per pair; C(outside) and C(in-NS),
+    C(ip -batch) lines for each end). The veth unit's worker C(netns-veth-up@NAME.service) runs them with
+    C(/etc/netns-systemd/netns.sh links NAME), and the boot batch runs the same files for every namespace at once.
+    macvlan and custom units carry their own lines in a drop-in; C(systemctl cat) shows what each unit runs.
+    The creator's work is C(netns.sh up NAME) in C(netns_name-up@NAME.service), pulled in with C(Requires=).
   - A veth unit makes its pair when neither end exists and keeps it when both ends are that pair; an interface
     of that name that is anything else (a host uplink, a bridge, a veth with another peer) makes the unit fail
     without touching it. Stopping a veth unit deletes the end inside the namespace only.
   - Installs and enables C(netns-boot.service), and starts it with the units when it is not active (it stays
-    active until shutdown, so it runs once a boot). It brings up every enabled namespace whose veths
-    lead only to enabled namespaces, with its veth links, from batch files in C(/etc/netns-systemd/boot/NAME/),
+    active until shutdown, so it runs once a boot). It brings up every namespace listed in
+    C(/etc/netns-systemd/boot.list) (enabled, with veths only to enabled namespaces) with its veth links,
     one C(ip -batch) for the host side of all of them and one per namespace. It marks each namespace it
     finished in C(/run/netns-systemd/booted/), and the workers of marked namespaces are skipped, so their
     units start without a process. Whatever it did not finish is left to the units. Stopping the creator
@@ -54,7 +55,7 @@ description:
     unit that did not start, with the last lines its commands wrote to the journal, and each namespace whose
     links could not be converged; it reports C(changed) when anything was changed on the way.
   - C(state=absent) stops and disables the units (their stop commands remove the links and the name),
-    removes the drop-ins, the batch and phase files, C(/etc/netns/NAME) and the name if it is still there. The
+    removes the drop-ins, the namespace and phase files, C(/etc/netns/NAME) and the name if it is still there. The
     templates and C(netns-boot.service) go when nothing on the host uses them any more.
   - The whole list is validated before anything changes, duplicate namespaces or interfaces, interface
     names over 15 bytes (including the defaults) or reserved (C(lo), C(all), C(default), names with C(%)),
@@ -261,7 +262,7 @@ changes:
   returned: always
   type: list
   elements: str
-  sample: ["~ /etc/systemd/system/netns_name@.service", "~ /etc/netns-systemd/boot/blue/in-blue", "+ enable netns_name@blue.service",
+  sample: ["~ /etc/systemd/system/netns_name@.service", "~ /etc/netns-systemd/ns/blue/in-blue", "+ enable netns_name@blue.service",
            "+ start netns_name@blue.service", "~ restart netns_name@red.service: the namespace was deleted by hand"]
 '''
 

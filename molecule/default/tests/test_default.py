@@ -81,10 +81,13 @@ def test_units_show_what_they_do(host):
     shown = host.check_output('systemctl cat netns-veth@blue.service')
     assert 'ExecStop=-ip -n blue link del veth-b' in shown
     assert 'BindsTo=netns_name@red.service' in shown and 'Requires=netns-veth-up@%i.service' in shown
+    # The worker runs the namespace's files, the same ones the boot batch runs for all.
     worker = host.check_output('systemctl cat netns-veth-up@blue.service')
-    assert 'ExecStart=/bin/sh /etc/netns-systemd/netns.sh veth blue veth-b red veth-r' in worker
-    batch = host.check_output('cat /etc/netns-systemd/boot/blue/outside')
-    assert 'link add veth-b netns blue type veth peer name veth-r netns red' in batch
+    assert 'ExecStart=/bin/sh /etc/netns-systemd/netns.sh links %i' in worker and '/etc/netns-systemd/ns/blue/' in worker
+    pairs = host.check_output('cat /etc/netns-systemd/ns/blue/veth').splitlines()
+    assert pairs == ['- ve-blue0 blue ve-blue1', 'blue veth-b red veth-r']
+    assert 'addr replace 10.1.0.3/24 dev veth-r' in host.check_output('cat /etc/netns-systemd/ns/blue/in-red')
+    assert host.check_output('cat /etc/netns-systemd/boot.list').split() == ['blue', 'green', 'red']
 
 
 SECRET = 'lab-secret-4f0d2c9b'      # molecule/_shared/vars/lab.yml: lab_secret

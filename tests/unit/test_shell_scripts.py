@@ -1,0 +1,24 @@
+"""Every shell script of the project passes shellcheck: the ones in scripts/ and the helper
+that netns_chain installs on each host (as rendered)."""
+
+import glob
+import os
+import subprocess
+
+import pytest
+
+from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCRIPTS = sorted(glob.glob(os.path.join(ROOT, 'scripts', '*.sh')))
+
+
+def test_the_units_shell_helper_passes_shellcheck():
+    proc = subprocess.run(['shellcheck', '-s', 'sh', '-'], input=HELPER_SCRIPT, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout
+
+
+@pytest.mark.parametrize('script', SCRIPTS, ids=[os.path.basename(path) for path in SCRIPTS])
+def test_the_project_scripts_pass_shellcheck(script):
+    proc = subprocess.run(['shellcheck', '-x', script], capture_output=True, text=True, check=False, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout
