@@ -55,11 +55,8 @@ ExecStop=ip link del ve-%i0
 '''
 
 
-
-
 def addresses(i):
     return '10.%d.%d.1/30' % (100 + i // 64, (i % 64) * 4), '10.%d.%d.2/30' % (100 + i // 64, (i % 64) * 4)
-
 
 
 def write_target(target, units):

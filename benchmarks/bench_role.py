@@ -30,8 +30,6 @@ box = BOX.run
 TASK_TIMES = []
 
 
-
-
 def namespaces(count):
     found = []
     for i in range(count):
