@@ -20,3 +20,26 @@ def test_nothing_of_the_refused_runs_is_left(host):
     assert host.check_output('cat /root/bystander') == 'precious'
     assert host.run('ip link show hb-broken').rc != 0
     assert json.loads(host.check_output('ip -j addr show dev uplink0'))[0]['addr_info'][0]['local'] == '203.0.113.1'
+
+
+def marks(host):
+    return sorted(host.check_output('ls /run/netns-systemd/booted 2>/dev/null || true').split())
+
+
+def show(host, unit, prop):
+    return host.check_output('systemctl show -p %s --value %s.service' % (prop, unit))
+
+
+def test_a_restarted_namespace_is_rebuilt_by_its_units(host):
+    old = host.check_output('stat -L -c %i /run/netns/red')
+    # systemctl waits for the job of the unit it names, not for those a restart pulls along:
+    # the start of blue's veth unit merges with its pending restart and waits for it.
+    host.check_output('systemctl restart netns_name@red.service && systemctl start netns-veth@blue.service')
+    # A new namespace, no mark left for it, and the veth from blue (bound to red) made again.
+    assert host.check_output('stat -L -c %i /run/netns/red') != old
+    assert 'red' not in marks(host)
+    assert show(host, 'netns_name-up@red', 'ConditionResult') == 'yes'
+    assert show(host, 'netns-veth@blue', 'ActiveState') == 'active'
+    addrs = json.loads(host.check_output('ip -j -n red addr show dev veth-r'))[0]['addr_info']
+    assert '10.1.0.3' in [a['local'] for a in addrs]
+    host.run_expect([0], 'ip netns exec red ping -c1 -W2 10.1.0.2')
