@@ -75,22 +75,7 @@ make_venv() {
 SANITY_WORK=$(mktemp -d "${TMPDIR:-/tmp}/netns-sanity-matrix.XXXXXX")
 trap 'rm -rf "$SANITY_WORK"' EXIT
 
-# ansible-test needs the collection at .../ansible_collections/NS/NAME in a git work tree:
-# the files git would see (tracked and untracked, not ignored), committed in a fresh repository.
-DEST=$SANITY_WORK/ansible_collections/netns/systemd
-mkdir -p "$DEST"
-git ls-files -z -co --exclude-standard |
-    while IFS= read -r -d '' f; do
-        if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi
-    done |
-    tar --null -T - -cf - | tar -xf - -C "$DEST"
-(
-    cd "$DEST"
-    git -c init.defaultBranch=main init -q
-    git add -A
-    git -c user.name=netns-sanity -c user.email=sanity@localhost \
-        commit -q --no-verify -m "sanity snapshot"
-)
+DEST=$(collection_copy "$SANITY_WORK")
 
 # run NAME FUNCTION ARG...: the function in a subshell with set -e (outside any "||" context,
 # so that it holds); exit 0 passes, 2 is a skip whose reason the function wrote to $SKIP_FILE.

@@ -12,3 +12,25 @@ isolated() {
     STEP_RC=$?
     set -e
 }
+
+# collection_copy DIR: ansible-test needs the collection at .../ansible_collections/NS/NAME in
+# a git work tree: copy the files git would see (tracked and untracked, not ignored) to
+# DIR/ansible_collections/netns/systemd, commit them there, and print that path.
+collection_copy() {
+    local dest=$1/ansible_collections/netns/systemd
+    mkdir -p "$dest"
+    git ls-files -z -co --exclude-standard |
+        while IFS= read -r -d '' f; do
+            # A tracked file deleted in the work tree is still listed: skip it.
+            if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi
+        done |
+        tar --null -T - -cf - | tar -xf - -C "$dest"
+    (
+        cd "$dest"
+        git -c init.defaultBranch=main init -q
+        git add -A
+        git -c user.name=netns-sanity -c user.email=sanity@localhost \
+            commit -q --no-verify -m "collection snapshot"
+    )
+    printf '%s\n' "$dest"
+}

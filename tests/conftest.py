@@ -1,8 +1,9 @@
-"""Make the work tree importable as ansible_collections.netns.systemd, and give every
-test a clean network sandbox.
+"""Make the work tree importable as ansible_collections.netns.systemd (ansible-test units
+does this its own way), and put the tests' helpers on the path.
 
-The tests run inside scripts/sandbox.sh (a private network and mount namespace); they
-refuse to run in the machine's own network namespace.
+tests/unit holds pure tests (names, quoting, rendering, planning): they need neither root
+nor a network sandbox, and ansible-test units runs them. tests/sandbox holds the kernel
+tests: real netlink, namespaces and systemd lines, run only inside scripts/sandbox.sh.
 """
 
 import os
@@ -19,25 +20,9 @@ os.makedirs(os.path.join(COLLECTIONS_DIR, 'ansible_collections', 'netns'))
 os.symlink(ROOT, os.path.join(COLLECTIONS_DIR, 'ansible_collections', 'netns', 'systemd'))
 sys.path[:0] = [COLLECTIONS_DIR, TESTS]
 
-import kernel  # noqa: E402  (tests/kernel.py, importable once TESTS is on the path)
-
-
-def pytest_configure(config):
-    if not kernel.in_sandbox():
-        raise pytest.UsageError("run the tests through scripts/sandbox.sh (a private network namespace), "
-                                "never in the machine's own network namespace")
-
 
 def pytest_unconfigure(config):
     shutil.rmtree(COLLECTIONS_DIR, ignore_errors=True)
-
-
-@pytest.fixture(autouse=True)
-def clean_network():
-    """Every test starts and ends with no named namespace and only lo in the sandbox."""
-    kernel.wipe()
-    yield
-    kernel.wipe()
 
 
 @pytest.fixture

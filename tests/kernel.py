@@ -87,6 +87,10 @@ def netns_mounts(name):
 
 
 def wipe():
+    """Delete every name, link and file a test may have made. Only ever in a sandbox: in the
+    machine's own namespace this would take its links down."""
+    if not in_sandbox():
+        raise RuntimeError("kernel.wipe() refuses to run outside scripts/sandbox.sh: it would delete the machine's own links")
     for name in netns_names():
         ip(None, 'netns', 'delete', name, check=False)
         path = os.path.join('/run/netns', name)

@@ -296,14 +296,6 @@ def test_a_secret_in_a_phase_stays_in_a_root_only_file(tmp_path):
     assert looked.returncode != 0 and SECRET not in looked.stdout
 
 
-def test_phases_are_no_log_in_the_module():
-    pytest.importorskip('ansible', reason='the module needs ansible-core (the Debian pyroute2 run has only the core)')
-    from ansible_collections.netns.systemd.plugins.modules.netns_chain import ARGUMENT_SPEC
-    link = ARGUMENT_SPEC['namespaces']['options']['links']['options']
-    for phase in ('up_outside', 'up_inside', 'down_inside', 'down_outside'):
-        assert link[phase].get('no_log') is True, phase
-
-
 # ---------------------------------------------------------------- 8. a macvlan parent that never comes
 
 def test_a_missing_macvlan_parent_is_named_with_the_time_waited():

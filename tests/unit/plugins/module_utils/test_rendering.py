@@ -1,0 +1,162 @@
+"""Unit rendering, quoting and planning, on files under a temporary directory: no root, no
+kernel (the kernel tests of the same code are in tests/sandbox/test_units.py)."""
+
+import os
+
+import pytest
+
+from ansible_collections.netns.systemd.plugins.module_utils._chain import plan_chain
+from ansible_collections.netns.systemd.plugins.module_utils._files import rewrite_in_place, write_atomically
+from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries, render_resolv_conf
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, HELPER
+from ansible_collections.netns.systemd.plugins.module_utils._systemd import parse_unit_state
+from ansible_collections.netns.systemd.plugins.module_utils._units import (
+    BOOT_UNIT_TEXT,
+    CREATOR_TEMPLATE,
+    CREATOR_WORKER_TEMPLATE,
+    LINK_TEMPLATE,
+    MACVLAN_TEMPLATE,
+    VETH_TEMPLATE,
+    VETH_WORKER_TEMPLATE,
+    quote_arg,
+    render_link_dropins,
+    veth_files,
+)
+from exec_lines import systemd_unquote
+
+
+def private_dirs(tmp_path):
+    """The collection's own directories, under tmp_path: nothing of the machine is read."""
+    return dict(boot_dir=str(tmp_path / 'boot'), marks_dir=str(tmp_path / 'run' / 'booted'))
+
+
+def test_templates_bind_links_to_the_creator_and_order_before_the_network():
+    for template in (LINK_TEMPLATE, VETH_TEMPLATE, MACVLAN_TEMPLATE):
+        assert 'BindsTo=netns_name@%i.service' in template and 'After=netns_name@%i.service' in template
+        # Pulled in by the creator's drop-in, never enabled on their own.
+        assert '[Install]' not in template
+    for template in (CREATOR_TEMPLATE, LINK_TEMPLATE, VETH_TEMPLATE, BOOT_UNIT_TEXT):
+        assert 'Before=network-pre.target shutdown.target' in template and 'Conflicts=shutdown.target' in template
+    # A macvlan unit may wait for its parent: nothing else of the host waits with it.
+    assert 'network-pre' not in MACVLAN_TEMPLATE and 'Conflicts=shutdown.target' in MACVLAN_TEMPLATE
+    for template in (CREATOR_TEMPLATE, CREATOR_WORKER_TEMPLATE, LINK_TEMPLATE, MACVLAN_TEMPLATE, VETH_TEMPLATE, VETH_WORKER_TEMPLATE,
+                     BOOT_UNIT_TEXT):
+        assert '%I' not in template and 'DefaultDependencies=no' in template
+    assert 'PrivateNetwork' not in CREATOR_TEMPLATE
+    assert 'ExecStart=/bin/sh %s up %%i' % HELPER in CREATOR_WORKER_TEMPLATE
+    assert 'ExecStop=-ip netns delete %i' in CREATOR_TEMPLATE
+    # Nothing of a namespace runs after its creator failed.
+    assert 'Requires=netns_name@%i.service' in VETH_WORKER_TEMPLATE
+
+
+def test_units_start_without_a_process_when_the_boot_batch_marked_their_namespace():
+    # The creator and the veth unit start nothing themselves: their worker does, unless the
+    # batch left its mark, and a stop removes the mark so that a later start does the work.
+    for unit, worker in ((CREATOR_TEMPLATE, 'netns_name-up@%i.service'), (VETH_TEMPLATE, 'netns-veth-up@%i.service')):
+        assert 'ExecStart' not in unit
+        assert 'Requires=%s\nAfter=%s' % (worker, worker) in unit
+        assert 'ExecStopPost=-rm -f %s/%%i' % BOOT_MARKS in unit
+    for worker in (CREATOR_WORKER_TEMPLATE, VETH_WORKER_TEMPLATE):
+        assert 'ConditionPathExists=!%s/%%i' % BOOT_MARKS in worker and 'netns-boot.service' in worker
+        assert 'RemainAfterExit' not in worker     # inactive again after each run: every start pulls it
+    assert 'After=netns_name@%i.service' in VETH_WORKER_TEMPLATE
+    assert 'ExecStart=/bin/sh %s boot' % HELPER in BOOT_UNIT_TEXT
+    assert 'RemainAfterExit=yes\nRuntimeDirectory=netns-systemd/booted netns-systemd/netns\nRuntimeDirectoryPreserve=yes' in BOOT_UNIT_TEXT
+
+
+def test_namespace_to_namespace_veth_orders_after_the_peer_creator():
+    lab = [{'name': 'blue', 'links': [{'type': 'veth', 'name': 'veth-b', 'peer': 'veth-r', 'peer_netns': 'red',
+                                       'addresses': ['10.1.0.2/24'], 'peer_addresses': ['10.1.0.3/24']}]}, {'name': 'red'}]
+    dropins = render_link_dropins('blue', 'veth', parse_entries(lab)[0].links['veth'])
+    assert 'BindsTo=netns_name@red.service\nAfter=netns_name@red.service' in dropins['netns-veth@blue.service']
+    worker = dropins['netns-veth-up@blue.service']
+    assert '[Unit]\nAfter=netns_name@red.service\n' in worker and 'BindsTo' not in worker
+    assert 'ExecStart' not in worker and 'ExecStop' not in worker
+    assert 'ExecStart=/bin/sh %s links %%i' % HELPER in VETH_WORKER_TEMPLATE
+    # The pair is made from blue, with its other end sent to red.
+    assert veth_files('blue', parse_entries(lab)[0].links['veth'])['veth'] == 'blue veth-b red veth-r\n'
+
+
+@pytest.mark.parametrize('value', ['plain', 'a b', 'say "hi"', '$HOME', '%i', 'back\\slash', "it's", 'a;rm -rf /', ''])
+def test_quoted_arguments_reach_the_command_unchanged(value):
+    assert systemd_unquote('ExecStart=echo %s' % quote_arg(value)) == ['echo', value]
+
+
+@pytest.mark.parametrize('host, message', [
+    ([{'name': 'a b'}], 'cannot name a systemd unit instance'),
+    ([{'name': '-x'}], 'cannot name a systemd unit instance'),
+    ([{'name': 'a/b'}], "contains '/'"),
+    ([{'name': 'blue'}, {'name': 'blue'}], "netns 'blue' is listed twice"),
+    ([{'name': 'verylongname', 'links': [{'type': 'veth'}]}], "'ve-verylongname1' is 16 bytes long"),
+    ([{'name': 'blue', 'links': [{'type': 'macvlan', 'parent': 'eth9'}]}], "macvlan parent 'eth9' does not exist"),
+    ([{'name': 'blue', 'links': [{'type': 'veth', 'peer_netns': 'nowhere'}]}], "netns 'nowhere' is not in the list"),
+    ([{'name': 'blue', 'links': [{'type': 'veth'}, {'type': 'veth'}]}], 'blue:ve-blue1 is named twice'),
+    ([{'name': 'blue', 'links': [{'type': 'Bad-Type', 'up_outside': 'true'}]}], "link type 'Bad-Type' is not veth"),
+    ([{'name': 'blue', 'links': [{'type': 'custom1'}]}], 'needs up_outside or up_inside'),
+    ([{'name': 'blue', 'dns': {'nameservers': ['not-an-ip']}}], "nameserver 'not-an-ip' is not an IPv4"),
+    ([{'name': 'blue', 'dns': {'content': 'x', 'search': ['a']}}], 'cannot be combined'),
+])
+def test_bad_host_lists_are_refused_whole(host, message):
+    with pytest.raises(InvalidInput, match=message):
+        parse_entries(host)
+
+
+def test_resolv_conf_renders_servers_search_options_or_content():
+    assert render_resolv_conf({'nameservers': ['10.0.0.1', 'fd00::1'], 'search': ['lan'], 'options': ['edns0']}, 'x') == (
+        '# Resolver of network namespace x, managed by netns.systemd.\nnameserver 10.0.0.1\nnameserver fd00::1\n'
+        'search lan\noptions edns0\n')
+    assert render_resolv_conf({'content': 'nameserver 1.1.1.1'}, 'x') == 'nameserver 1.1.1.1\n'
+    assert render_resolv_conf(None, 'x') is None
+
+
+def test_resolv_conf_without_dns_is_created_empty_then_left_to_others(tmp_path):
+    etc_dir, unit_dir = str(tmp_path), str(tmp_path / 'units')
+    path = os.path.join(etc_dir, 'vpn', 'resolv.conf')
+    plan = plan_chain(parse_entries([{'name': 'vpn'}]), {}, unit_dir=unit_dir, etc_dir=etc_dir, **private_dirs(tmp_path))
+    assert plan.resolv_files == {path: ''} and '+ %s' % path in plan.lines
+    rewrite_in_place(path, 'nameserver 10.8.0.1\n')
+    assert plan_chain(parse_entries([{'name': 'vpn'}]), {}, unit_dir=unit_dir, etc_dir=etc_dir, **private_dirs(tmp_path)).resolv_files == {}
+
+
+def test_resolv_conf_is_rewritten_in_place_and_units_atomically(tmp_path):
+    path = str(tmp_path / 'netns' / 'blue' / 'resolv.conf')
+    rewrite_in_place(path, 'nameserver 10.0.0.1\nsearch a-much-longer-line-than-later\n')
+    inode = os.stat(path).st_ino
+    rewrite_in_place(path, 'nameserver 10.0.0.2\n')
+    assert os.stat(path).st_ino == inode
+    assert open(path).read() == 'nameserver 10.0.0.2\n'
+    unit = str(tmp_path / 'u.service')
+    write_atomically(unit, 'one\n')
+    first = os.stat(unit).st_ino
+    write_atomically(unit, 'two\n')
+    assert open(unit).read() == 'two\n' and os.stat(unit).st_ino != first
+    assert sorted(os.listdir(str(tmp_path))) == ['netns', 'u.service']
+
+
+def test_unit_state_is_read_from_systemctl_show():
+    out = ('Id=netns_name@blue.service\nActiveState=active\nUnitFileState=enabled\n\n'
+           'Id=netns-veth@blue.service\nActiveState=inactive\nUnitFileState=disabled\n')
+    assert parse_unit_state(out) == {'netns_name@blue.service': (True, True), 'netns-veth@blue.service': (False, False)}
+
+
+def test_plan_shows_each_file_before_and_after_but_never_a_phase(tmp_path):
+    unit_dir = str(tmp_path / 'units')
+    first = parse_entries([{'name': 'blue', 'links': [{'type': 'veth', 'addresses': ['10.0.0.2/24']},
+                                                      {'type': 'key', 'up_outside': 'echo s3cr3t-one'}]}])
+    plan = plan_chain(first, {}, unit_dir=unit_dir, etc_dir=str(tmp_path / 'etc'), **private_dirs(tmp_path))
+    dropin = os.path.join(str(tmp_path / 'boot'), 'ns', 'blue', 'in-blue')
+    assert '+ %s' % dropin in plan.lines
+    made = [d for d in plan.file_diffs if d['after_header'] == dropin][0]
+    assert made['before_header'] == dropin + ' (absent)' and made['before'] == '' and '10.0.0.2/24' in made['after']
+    write = dict(plan.unit_files, **plan.boot_files)
+    for path, content in write.items():
+        write_atomically(path, content)
+    changed = parse_entries([{'name': 'blue', 'links': [{'type': 'veth', 'addresses': ['10.0.0.3/24']},
+                                                        {'type': 'key', 'up_outside': 'echo s3cr3t-two'}]}])
+    plan = plan_chain(changed, {}, unit_dir=unit_dir, etc_dir=str(tmp_path / 'etc'), **private_dirs(tmp_path))
+    assert '~ %s' % dropin in plan.lines
+    edit = [d for d in plan.file_diffs if d['after_header'] == dropin][0]
+    assert '10.0.0.2/24' in edit['before'] and '10.0.0.3/24' in edit['after']
+    assert 's3cr3t' not in repr(plan.file_diffs) + repr(plan.lines)
+    assert any('root-only file of' in d['after'] for d in plan.file_diffs)
