@@ -1,5 +1,9 @@
 """Service bindings: the drop-in and its validation (pure: no root, no kernel)."""
 
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import os
 
 import pytest

@@ -1,5 +1,9 @@
 """Name rules: what iproute2 and the kernel accept, and the messages for what they refuse."""
 
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.netns.systemd.plugins.module_utils._names import (

@@ -1,6 +1,10 @@
 """Unit rendering, quoting and planning, on files under a temporary directory: no root, no
 kernel (the kernel tests of the same code are in tests/sandbox/test_units.py)."""
 
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import os
 
 import pytest

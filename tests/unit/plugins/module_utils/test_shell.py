@@ -1,6 +1,10 @@
 """Every shell script of the project passes shellcheck: the ones in scripts/ and the helper
 that netns_chain installs on each host (as rendered)."""
 
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import glob
 import os
 import subprocess

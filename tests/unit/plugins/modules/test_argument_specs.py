@@ -2,6 +2,10 @@
 same options, types, choices, defaults, required and no_log, at every depth. The role's own
 options are its module's with the role's prefix."""
 
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import os
 
 import pytest
