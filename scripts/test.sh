@@ -69,6 +69,18 @@ units() {
     (cd "$dest" && ansible-test units --venv --color no --python "$python_version")
 }
 
+# The pure tests as an unprivileged user (they need no root), from a copy nobody may read.
+unprivileged() {
+    local dest
+    NOBODY_WORK=$(mktemp -d "${TMPDIR:-/tmp}/netns-nobody.XXXXXX")
+    # Runs in run_step's subshell: this trap removes the copy when the step ends.
+    trap 'rm -rf "$NOBODY_WORK"' EXIT
+    dest=$(collection_copy "$NOBODY_WORK")
+    chmod -R a+rX "$NOBODY_WORK"
+    (cd "$dest" && setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$NOBODY_WORK" \
+        "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/unit)
+}
+
 # galaxy-importer on the tarball ansible-galaxy builds, offline and without containers
 # (scripts/galaxy-importer.cfg): fails on its non-zero exit or on any ERROR line.
 galaxy_import() {
@@ -105,6 +117,7 @@ run_step "pytest (Debian python3, python3-pyroute2)" \
     env NETNS_TEST_PYROUTE2=debian scripts/sandbox.sh /usr/bin/python3 -m pytest -q tests/sandbox tests/unit
 # The pure tests again, as ansible-test runs them: no sandbox.
 run_step "ansible-test units" units
+run_step "pure tests as nobody" unprivileged
 
 if [ "$QUICK" -eq 1 ]; then
     exit 0
