@@ -21,6 +21,7 @@ import tempfile
 import time
 
 from _box import Box
+from bench_boot import addresses
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONTAINER = 'netns-bench-role'
@@ -33,7 +34,7 @@ TASK_TIMES = []
 def namespaces(count):
     found = []
     for i in range(count):
-        outside, inside = '10.%d.%d.1/30' % (100 + i // 64, (i % 64) * 4), '10.%d.%d.2/30' % (100 + i // 64, (i % 64) * 4)
+        outside, inside = addresses(i)
         found.append({'name': 'r%d' % i, 'links': [{'type': 'veth', 'addresses': [inside], 'peer_addresses': [outside]}]})
     return found
 

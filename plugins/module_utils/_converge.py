@@ -40,6 +40,10 @@ class _Step:
         self.what = what or lines[0]
 
 
+# What the link modules tell the user to do about an interface in the way.
+RECREATE_HINT = 'set recreate: true to replace it'
+
+
 class _Converger:
     """Desired links against the kernel, for one call of converge_links().
 
@@ -50,12 +54,14 @@ class _Converger:
     ``creations``, ``settings``: the planned _Steps, applied in that order; ``indexes``:
     {(netns, ifname): ifindex} once known; ``created_links`` and ``created_netns``: what
     apply() made, for roll_back(); ``stale``: ends whose snapshot entry no longer holds (made
-    or changed by a step); ``created_keys``: ends that did not exist before this call."""
+    or changed by a step); ``created_keys``: ends that did not exist before this call;
+    ``conflict_hint``: what an error about an interface in the way tells the user to do."""
 
-    def __init__(self, specs, handles, check_mode):
+    def __init__(self, specs, handles, check_mode, conflict_hint=RECREATE_HINT):
         self.specs = specs
         self.handles = handles
         self.check_mode = check_mode
+        self.conflict_hint = conflict_hint
         self.snapshots = {}
         self.netns_to_create = []
         self.netns_assumed = []
@@ -193,7 +199,7 @@ class _Converger:
             in_the_way = [(spec.end, here)]
         if conflict is not None:
             if not spec.recreate:
-                raise InvalidInput('%s: %s; set recreate: true to replace it' % (spec.label, conflict))
+                raise InvalidInput('%s: %s; %s' % (spec.label, conflict, self.conflict_hint))
             first = in_the_way[0][1]
             for end, msg in in_the_way:
                 if msg is None or (msg is not first and first is not None and is_veth_peer_of(first, msg)):
@@ -382,13 +388,13 @@ class LinkPlan:
     change; ``assumed``: namespaces taken as made by an earlier task (check mode).
     Close it (or use it as a context manager)."""
 
-    def __init__(self, specs, check_mode):
+    def __init__(self, specs, check_mode, conflict_hint=RECREATE_HINT):
         check_unique_ends(specs)
         self.specs = specs
         self.check_mode = check_mode
         self._handles = NamespaceHandles()
         try:
-            self._converger = _Converger(specs, self._handles, check_mode)
+            self._converger = _Converger(specs, self._handles, check_mode, conflict_hint)
             self._converger.plan()
         except BaseException:
             self._handles.close()

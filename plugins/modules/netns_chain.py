@@ -271,7 +271,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._converge import Lin
 from ansible_collections.netns.systemd.plugins.module_utils._host import live_specs, parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._model import MACVLAN_MODES
 from ansible_collections.netns.systemd.plugins.module_utils._module import ROUTES, finish, new_module, run_safely
-from ansible_collections.netns.systemd.plugins.module_utils._names import FailedAfterChanges, InvalidInput, NetnsError
+from ansible_collections.netns.systemd.plugins.module_utils._names import FailedAfterChanges, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._netns import remove_netns
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures, parse_unit_state, systemctl_runner
@@ -315,12 +315,9 @@ def main():
         # (no host interface is taken over by a unit). Namespaces being repaired are left out:
         # what is left of them goes with the old namespace. In check mode this is the live plan.
         precheck = live_specs(entries, plan.repair)
-        try:
-            live_plan = LinkPlan([s for name in sorted(precheck) for s in precheck[name]], check_mode=True) if precheck else None
-        except InvalidInput as exc:
-            # netns_chain has no recreate: what is in the way is the user's to move.
-            raise InvalidInput(str(exc).replace('; set recreate: true to replace it',
-                                                '; its unit would take it over: rename the link, or remove what is in the way'))
+        # netns_chain has no recreate: what is in the way is the user's to move.
+        live_plan = LinkPlan([s for name in sorted(precheck) for s in precheck[name]], check_mode=True,
+                             conflict_hint='its unit would take it over: rename the link, or remove what is in the way') if precheck else None
         try:
             return run_plans(entries, plan, live_plan)
         finally:

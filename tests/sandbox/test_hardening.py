@@ -142,9 +142,12 @@ def test_the_boot_batch_leaves_a_taken_name_to_the_units(tmp_path):
 def test_the_live_check_refuses_a_host_interface_before_anything_is_written():
     uplink()
     entries = parse_entries([{'name': 'blue', 'links': [{'type': 'veth', 'peer': 've-blue0'}]}])
-    from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_links
+    from ansible_collections.netns.systemd.plugins.module_utils._converge import LinkPlan, converge_links
     with pytest.raises(InvalidInput, match='host:ve-blue0 already exists'):
         converge_links(live_specs(entries)['blue'], check_mode=True)
+    # netns_chain's own advice instead of the link modules' recreate.
+    with pytest.raises(InvalidInput, match='already exists .*; rename the link$'):
+        LinkPlan(live_specs(entries)['blue'], check_mode=True, conflict_hint='rename the link')
 
 
 def test_stop_lines_delete_only_the_end_inside_the_namespace():
