@@ -4,7 +4,8 @@ each a veth to the host with an address per end; then each run again with nothin
 It prints the seconds of each ansible-playbook run and two ratios measured in the same run:
   fresh  = (role with N on a fresh host) / (role with 1 on a fresh host)
   re-run = (role with N again, changed=0) / (role with 1 again, changed=0)
-(the aim: both at most 2). With --profile it also runs the module itself under cProfile
+(the aim: both at most 2). With --repeat K it does all of it K times, on fresh containers,
+and keeps the best time of each run. With --profile it also runs the module itself under cProfile
 inside the container on the re-run with N, and prints where its time goes.
 
 Run as root on the machine (it starts and removes podman containers of its own):
@@ -37,6 +38,30 @@ def namespaces(count):
         outside, inside = addresses(i)
         found.append({'name': 'r%d' % i, 'links': [{'type': 'veth', 'addresses': [inside], 'peer_addresses': [outside]}]})
     return found
+
+
+def storage_in_ram(work, image):
+    """Point podman (here and in the connection plugin, through the environment) at a
+    container storage in /dev/shm holding a copy of ``image``: file creation in the
+    container then costs what the collection makes it cost, not what the machine's disk does
+    (on this VM's overlayfs it varies from 0.2 to 1.5 ms a file from one minute to the next)."""
+    conf = os.path.join(work, 'storage.conf')
+    with open(conf, 'w') as f:
+        f.write('[storage]\ndriver = "overlay"\ngraphroot = "/dev/shm/netns-bench-storage"\nrunroot = "/run/netns-bench-storage"\n')
+    archive = os.path.join('/dev/shm', 'netns-bench-image.tar')
+    subprocess.run(['podman', 'save', '-q', '-o', archive, image], check=True)
+    os.environ['CONTAINERS_STORAGE_CONF'] = conf
+    try:
+        subprocess.run(['podman', 'load', '-q', '-i', archive], check=True, capture_output=True)
+    finally:
+        os.unlink(archive)
+
+
+def drop_storage_in_ram():
+    if os.environ.get('CONTAINERS_STORAGE_CONF'):
+        subprocess.run(['podman', 'system', 'reset', '-f'], check=False, capture_output=True)
+        subprocess.run(['rm', '-rf', '/dev/shm/netns-bench-storage', '/run/netns-bench-storage'], check=False)
+        del os.environ['CONTAINERS_STORAGE_CONF']
 
 
 def prepare(work):
@@ -97,6 +122,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--count', type=int, default=200)
     parser.add_argument('--image', default='localhost/netns-bookworm:latest')
+    parser.add_argument('--ram', action='store_true', help='run the containers from a storage in /dev/shm (see storage_in_ram)')
+    parser.add_argument('--repeat', type=int, default=1, help='rounds (each on fresh containers); the best time of each run is kept')
     parser.add_argument('--profile', type=int, default=0, metavar='LINES', help='print this many lines of the module profile')
     args = parser.parse_args()
     if os.geteuid() != 0:
@@ -106,23 +133,29 @@ def main():
     results = {}
     profile = ''
     try:
-        for count in (1, args.count):
-            BOX.boot(args.image)
-            fresh, changed_fresh = run_role(work, count)
-            again, changed_again = run_role(work, count)
-            if changed_fresh == 0 or changed_again != 0:
-                raise SystemExit('N=%d: first run changed=%d, second run changed=%d (want >0, then 0)' % (count, changed_fresh, changed_again))
-            results[count] = (fresh, again)
-            print('N=%d: fresh %.2f s, again %.2f s' % (count, fresh, again), file=sys.stderr)
-            if args.profile and count == args.count:
-                profile = profile_module(count, args.profile)
+        if args.ram:
+            storage_in_ram(work, args.image)
+        for _round in range(args.repeat):
+            for count in (1, args.count):
+                BOX.boot(args.image)
+                fresh, changed_fresh = run_role(work, count)
+                again, changed_again = run_role(work, count)
+                if changed_fresh == 0 or changed_again != 0:
+                    raise SystemExit('N=%d: first run changed=%d, second run changed=%d (want >0, then 0)' % (count, changed_fresh, changed_again))
+                best = results.get(count, (fresh, again))
+                results[count] = (min(best[0], fresh), min(best[1], again))
+                print('N=%d: fresh %.2f s, again %.2f s' % (count, fresh, again), file=sys.stderr)
+        if args.profile:
+            profile = profile_module(args.count, args.profile)
         systemd = box('systemctl --version | head -n 1').strip()
     finally:
         BOX.remove()
+        drop_storage_in_ram()
         subprocess.run(['rm', '-rf', work], check=False)
     one, many = results[1], results[args.count]
-    print('%s in %s; the netns role, one veth to the host with an address per end per namespace' % (systemd, args.image))
-    print('%-34s %10s %10s' % ('ansible-playbook, seconds', 'N=1', 'N=%d' % args.count))
+    print('%s in %s%s; the netns role, one veth to the host with an address per end per namespace'
+          % (systemd, args.image, ', container storage in /dev/shm' if args.ram else ''))
+    print('%-34s %10s %10s' % ('ansible-playbook, seconds%s' % (', best of %d' % args.repeat if args.repeat > 1 else ''), 'N=1', 'N=%d' % args.count))
     print('%-34s %10.2f %10.2f' % ('fresh host', one[0], many[0]))
     print('%-34s %10.2f %10.2f' % ('again, nothing to change', one[1], many[1]))
     print('ratio fresh  N=%d / N=1 = %.2f (aim: 2 or less)' % (args.count, many[0] / one[0]))

@@ -22,13 +22,14 @@ from ansible_collections.netns.systemd.plugins.module_utils._files import (
     file_diff,
     is_regular_file,
     link_in_path,
+    make_link,
     read_file,
     remove_path,
     rewrite_in_place,
     write_atomically,
 )
 from ansible_collections.netns.systemd.plugins.module_utils._host import boot_eligible, creator_wants
-from ansible_collections.netns.systemd.plugins.module_utils._names import NetnsError
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._paths import (
     BOOT_DIR,
@@ -53,6 +54,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     VETH_WORKER_TEMPLATE,
     creator_unit,
     dropin_path,
+    enable_link,
     link_template,
     link_template_text,
     link_unit,
@@ -74,7 +76,9 @@ class ChainPlan:
     (unit files then need a daemon-reload); ``private_files``: the same with mode 0600 in
     directories of mode 0700 (custom phases, which may hold secrets); ``resolv_files``:
     rewritten in place; ``remove_paths``: removed after the stops; ``stop``, ``disable``,
-    ``enable``, ``start``, ``restart``: units, one systemctl call each; ``repair``: names of
+    ``start``, ``restart``: units, one systemctl call each; ``enable``: units enabled by
+    making the links of ``enable_links`` ({link: target}, what ``systemctl enable`` makes,
+    which at N units costs N times as long as writing the links); ``repair``: names of
     namespaces whose creator is restarted because the namespace was deleted or replaced by
     hand; ``settle``: their link units, started after the restart so that the run waits for
     them (systemctl waits for the jobs of the units it names, not for those a restart pulls
@@ -89,6 +93,7 @@ class ChainPlan:
         self.resolv_files = {}
         self.remove_paths = []
         self.stop, self.disable, self.enable, self.start, self.restart = [], [], [], [], []
+        self.enable_links = {}
         self.repair = []
         self.settle = []
         self.lines = []
@@ -126,8 +131,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
                 _plan_removal(plan, os.path.join(boot_dir, old))
         active, enabled = unit_state.get(BOOT_UNIT, (False, False))
         if not enabled:
-            plan.enable.append(BOOT_UNIT)
-            plan.lines.append('+ enable %s' % BOOT_UNIT)
+            _plan_enable(plan, BOOT_UNIT, unit_dir)
         if start and not active:
             # Started with the units, as at boot: one batch for the namespaces it may do.
             plan.start.append(BOOT_UNIT)
@@ -176,9 +180,14 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             _plan_dropins_removal(plan, link_unit(kind, entry.name), unit_dir)
         for kind in entry.kinds:
             changed = False
-            for unit, content in entry.dropins(kind, phases_dir).items():
+            dropins = entry.dropins(kind, phases_dir)
+            for unit, content in dropins.items():
                 changed = _plan_file(plan, dropin_path(unit, unit_dir), content) or changed
+            # A worker's drop-in that only ordered it after namespaces it no longer leads to.
             unit = link_unit(kind, entry.name)
+            worker = worker_unit(unit)
+            if kind in BATCHED_KINDS and worker not in dropins and os.path.lexists(dropin_path(worker, unit_dir)):
+                _plan_removal(plan, dropin_path(worker, unit_dir))
             prefix = os.path.join(phases_dir, entry.name, kind + '.')
             changed = changed or any(path.startswith(prefix) for path in changed_phases)
             if kind in entry.custom and changed and start and unit_state.get(unit, (False, False))[0]:
@@ -196,8 +205,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             # Only the creator is enabled: its drop-in pulls in its link units.
             enable = entry.enabled and unit == creator_unit(entry.name)
             if enable and not enabled:
-                plan.enable.append(unit)
-                plan.lines.append('+ enable %s' % unit)
+                _plan_enable(plan, unit, unit_dir)
             elif not enable and enabled:
                 plan.disable.append(unit)
                 plan.lines.append('- disable %s' % unit)
@@ -226,9 +234,8 @@ def _plan_resolv_conf(plan, entry, path):
         return
     if entry.resolv_conf is not None:
         _plan_file(plan, path, entry.resolv_conf, plan.resolv_files)
-    elif read_file(path) is None:
-        # Empty: no lookups inside, none leaking to the host's resolver, until a VPN client fills it.
-        _plan_file(plan, path, '', plan.resolv_files)
+    # Without dns, the creator's work (or the boot batch) makes it empty when it is missing:
+    # no lookups inside, none leaking to the host's resolver, until a VPN client fills it.
 
 
 def _plan_tree(plan, directory, files, where):
@@ -285,6 +292,16 @@ def _plan_unused_templates(plan, needed, unit_state, unit_dir, boot_dirs):
                     if os.path.lexists(directory):
                         _plan_removal(plan, directory)
             _plan_removal(plan, path)
+
+
+def _plan_enable(plan, unit, unit_dir):
+    link, target = enable_link(unit, unit_dir)
+    check_no_link(os.path.dirname(link))
+    if os.path.lexists(link) and not os.path.islink(link):
+        raise InvalidInput('%s is not a link: refusing to replace it to enable %s' % (link, unit))
+    plan.enable.append(unit)
+    plan.enable_links[link] = target
+    plan.lines.append('+ enable %s' % unit)
 
 
 def _plan_retirement(plan, unit, unit_state):
@@ -383,10 +400,10 @@ def apply_chain(plan, systemctl):
         write_atomically(path, content, mode=0o600, dir_mode=0o700)
     for path, content in sorted(plan.resolv_files.items()):
         rewrite_in_place(path, content)
-    if plan.unit_files or any(p.endswith((DROPIN_NAME, '.service')) for p in plan.remove_paths):
+    for link, target in sorted(plan.enable_links.items()):
+        make_link(link, target)
+    if plan.unit_files or plan.enable_links or any(p.endswith((DROPIN_NAME, '.service')) for p in plan.remove_paths):
         systemctl('daemon-reload')
-    if plan.enable:
-        systemctl('enable', *plan.enable)
     failed = None
     for verb, units in (('start', plan.start), ('restart', plan.restart), ('start', plan.settle)):
         if units:

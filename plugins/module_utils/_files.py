@@ -75,7 +75,11 @@ def is_regular_file(path):
 def make_dirs(directory, mode=0o755):
     """Make ``directory`` and its missing parents with ``mode``, following no link."""
     check_no_link(directory, 'make a directory')
+    if os.path.isdir(directory):
+        return
     for component in _components(directory):
+        if os.path.isdir(component):
+            continue
         try:
             os.mkdir(component, mode)
         except OSError as exc:
@@ -100,6 +104,22 @@ def write_atomically(path, content, mode=0o644, dir_mode=0o755):
     except BaseException:
         if os.path.lexists(tmp):
             os.unlink(tmp)
+        raise
+
+
+def make_link(path, target):
+    """Make ``path`` a symbolic link to ``target`` (a link beside it, renamed into place), with
+    no link on the way to it."""
+    check_no_link(os.path.dirname(path), 'make %s' % path)
+    make_dirs(os.path.dirname(path))
+    tmp = os.path.join(os.path.dirname(path), '.netns-systemd.%s.tmp' % os.path.basename(path))
+    if os.path.lexists(tmp):
+        os.unlink(tmp)
+    os.symlink(target, tmp)
+    try:
+        os.rename(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
         raise
 
 

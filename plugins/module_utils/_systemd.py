@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, netns.systemd developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""systemd as the modules see it: the state of units from ``systemctl show``, and why a
-unit did not start, in words (the unit, its worker, and the lines its commands wrote to the
+"""systemd as the modules see it: the state of units (from ``systemctl show``, or for many
+units of ours from one ``systemctl list-units`` and the ``.wants`` links), and why a unit did
+not start, in words (the unit, its worker, and the lines its commands wrote to the
 journal). Private to the collection: not an API.
 """
 
@@ -10,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import time
 
 from ansible_collections.netns.systemd.plugins.module_utils._names import NetnsError
@@ -43,6 +45,44 @@ def parse_unit_state(show_output):
     return dict((unit, (fields.get('ActiveState') in ('active', 'activating', 'reloading'),
                         fields.get('UnitFileState') in ('enabled', 'enabled-runtime', 'linked', 'alias')))
                 for unit, fields in parse_systemctl_show(show_output).items())
+
+
+def parse_list_units(output):
+    """{unit: active} from ``systemctl list-units --all --plain --no-legend --full`` (columns
+    UNIT LOAD ACTIVE SUB DESCRIPTION)."""
+    found = {}
+    for line in output.splitlines():
+        fields = line.split(None, 4)
+        if len(fields) >= 4:
+            found[fields[0]] = fields[2] in ('active', 'activating', 'reloading')
+    return found
+
+
+def enabled_units(unit_dir):
+    """The units enabled in ``unit_dir``: the names of the links ``systemctl enable`` made in
+    its ``*.wants``, ``*.requires`` and ``*.upholds`` directories."""
+    found = set()
+    try:
+        names = os.listdir(unit_dir)
+    except OSError:
+        return found
+    for name in names:
+        folder = os.path.join(unit_dir, name)
+        if not name.endswith(('.wants', '.requires', '.upholds')) or os.path.islink(folder) or not os.path.isdir(folder):
+            continue
+        found.update(unit for unit in os.listdir(folder) if os.path.islink(os.path.join(folder, unit)))
+    return found
+
+
+def unit_states(units, systemctl, unit_dir):
+    """{unit: (active, enabled)} for ``units``, with one ``systemctl`` call however many they
+    are: the loaded units from ``list-units`` (one that systemd has not loaded is inactive)
+    and the links of ``enabled_units``. ``systemctl show`` asks systemd once per unit, which
+    after a daemon-reload costs about 4 ms a unit (1.5 s for 400 units, systemd 252)."""
+    patterns = sorted(set(unit.split('@', 1)[0] + '@*' if '@' in unit else unit for unit in units))
+    active = parse_list_units(systemctl('list-units', '--all', '--plain', '--no-legend', '--full', '--', *patterns))
+    enabled = enabled_units(unit_dir)
+    return dict((unit, (active.get(unit, False), unit in enabled)) for unit in units)
 
 
 def _journal(invocation, run, wait_seconds):

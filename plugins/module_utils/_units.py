@@ -28,6 +28,9 @@ from ansible_collections.netns.systemd.plugins.module_utils._names import Invali
 from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, DROPIN_NAME, HEADER, HELPER, NS_DIR, PHASES_DIR, UNIT_DIR
 
 BOOT_UNIT = 'netns-boot.service'
+# The [Install] target of the creators and the boot unit: enabling one is a link to its unit
+# file in INSTALL_TARGET.wants/ (see enable_link).
+INSTALL_TARGET = 'multi-user.target'
 # Kinds whose work the boot batch does; their units start through a worker it can skip.
 BATCHED_KINDS = ('veth',)
 BUILTIN_KINDS = LINK_KINDS
@@ -69,6 +72,14 @@ def worker_unit(unit):
     """``netns_name-up@blue.service`` for ``netns_name@blue.service``: where its start work runs."""
     prefix, instance = unit.split('@', 1)
     return '%s-up@%s' % (prefix, instance)
+
+
+def enable_link(unit, unit_dir=UNIT_DIR):
+    """(link, target): the link ``systemctl enable UNIT`` makes for a unit of ours (an
+    instance's link points to its template)."""
+    prefix, at, rest = unit.partition('@')
+    target = '%s@%s' % (prefix, rest[rest.rindex('.'):]) if at else unit
+    return '%s/%s.wants/%s' % (unit_dir, INSTALL_TARGET, unit), '%s/%s' % (unit_dir, target)
 
 
 def dropin_path(unit, unit_dir=UNIT_DIR):
@@ -126,8 +137,7 @@ RemainAfterExit=yes
 ExecStop=-ip netns delete %i
 ''' + _UNMARK + '''
 [Install]
-WantedBy=multi-user.target
-'''
+WantedBy=''' + INSTALL_TARGET + '\n'
 
 # One process: the name (a name file left by a crash is replaced), lo up, resolv.conf made
 # empty if missing (never through a link), and the namespace's inode recorded.
@@ -172,7 +182,7 @@ RemainAfterExit=yes
 ''' + _UNMARK
 
 # Requires= the creator: nothing of a namespace runs after its creator failed.
-VETH_WORKER_TEMPLATE = HEADER + _worker('Create the veth links of network namespace %i', 'netns_name@%i.service',
+VETH_WORKER_TEMPLATE = HEADER + '# Its work: the files of %s/NAME/, NAME being the instance (netns.sh links NAME).\n' % NS_DIR + _worker('Create the veth links of network namespace %i', 'netns_name@%i.service',
                                         'Requires=netns_name@%i.service\n') + \
     'ExecStart=/bin/sh %s links %%i\n' % HELPER
 
@@ -197,8 +207,8 @@ RuntimeDirectoryPreserve=yes
 ExecStart=/bin/sh %s boot
 
 [Install]
-WantedBy=multi-user.target
-''' % (HELPER, HELPER)
+WantedBy=%s
+''' % (HELPER, HELPER, INSTALL_TARGET)
 
 
 def link_template_text(kind):
@@ -394,7 +404,11 @@ def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), ph
     unit = link_unit(kind, netns)
     if kind not in BATCHED_KINDS:
         return {unit: render_dropin(start, stop_groups, others, after=builtin_units if custom is not None else ())}
-    # The worker's start is in its template (the helper runs this namespace's files); its
-    # drop-in orders it after the creators of the other namespaces its veths lead to.
-    worker = render_dropin([], [], others, order_only=True, note='# Its work: %s/%s/ (netns.sh links %s).' % (NS_DIR, netns, netns))
-    return {unit: render_dropin([], stop_groups, others), worker_unit(unit): worker}
+    # The worker's start is in its template (the helper runs this namespace's files). It has
+    # a drop-in only to be ordered after the creators of other namespaces its veths lead to:
+    # a file and a directory fewer a namespace for the rest.
+    dropins = {unit: render_dropin([], stop_groups, others)}
+    if others:
+        dropins[worker_unit(unit)] = render_dropin([], [], others, order_only=True,
+                                                   note='# Its work: %s/%s/ (netns.sh links %s).' % (NS_DIR, netns, netns))
+    return dropins

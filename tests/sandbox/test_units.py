@@ -58,7 +58,7 @@ def link_dropins(entry, kind):
         for name, content in veth_files(entry.name, entry.links['veth']).items():
             write_atomically(os.path.join(NS_DIR, entry.name, name), content)
         worker = 'netns-veth-up@%s.service' % entry.name
-        dropins[worker] = VETH_WORKER_TEMPLATE.replace('%i', entry.name) + dropins[worker]
+        dropins[worker] = VETH_WORKER_TEMPLATE.replace('%i', entry.name) + dropins.get(worker, '')
     return dropins
 
 
@@ -267,14 +267,17 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
     entries = parse_entries([{'name': 'blue', 'links': [{'type': 'veth'}], 'dns': {'nameservers': ['10.0.0.1']}}])
     plan = plan_chain(entries, {}, **dirs)
     assert sorted(os.path.relpath(p, unit_dir) for p in plan.unit_files) == [
-        'netns-boot.service', 'netns-veth-up@.service', 'netns-veth-up@blue.service.d/netns-systemd.conf', 'netns-veth@.service',
-        'netns-veth@blue.service.d/netns-systemd.conf', 'netns_name-up@.service', 'netns_name@.service',
+        'netns-boot.service', 'netns-veth-up@.service', 'netns-veth@.service', 'netns-veth@blue.service.d/netns-systemd.conf', 'netns_name-up@.service', 'netns_name@.service',
         'netns_name@blue.service.d/netns-systemd.conf']
     # The creator pulls in its links: only it is enabled.
     assert 'Wants=netns-veth@blue.service' in plan.unit_files[os.path.join(unit_dir, 'netns_name@blue.service.d', 'netns-systemd.conf')]
     assert sorted(os.path.relpath(p, boot_dir) for p in plan.boot_files) == [
         'boot.list', 'netns.sh', 'ns/blue/in-blue', 'ns/blue/outside', 'ns/blue/veth']
     assert plan.enable == ['netns-boot.service', 'netns_name@blue.service']
+    # Enabled as systemctl enable would: a link in multi-user.target.wants to the unit file.
+    wants = os.path.join(unit_dir, 'multi-user.target.wants')
+    assert plan.enable_links == {os.path.join(wants, 'netns-boot.service'): os.path.join(unit_dir, 'netns-boot.service'),
+                                 os.path.join(wants, 'netns_name@blue.service'): os.path.join(unit_dir, 'netns_name@.service')}
     assert plan.start == ['netns-boot.service', 'netns_name@blue.service', 'netns-veth@blue.service']
     for path, content in list(plan.unit_files.items()) + list(plan.boot_files.items()):
         write_atomically(path, content)
@@ -295,7 +298,6 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
     # The templates, the boot unit and script go too once nothing on the host uses them.
     assert gone.remove_paths == [os.path.join(boot_dir, 'boot.list'), os.path.join(boot_dir, 'ns', 'blue'),
                                  os.path.join(unit_dir, 'netns-veth@blue.service.d', 'netns-systemd.conf'),
-                                 os.path.join(unit_dir, 'netns-veth-up@blue.service.d', 'netns-systemd.conf'),
                                  os.path.join(unit_dir, 'netns_name@blue.service.d', 'netns-systemd.conf'),
                                  os.path.join(etc_dir, 'blue')] + [
         os.path.join(unit_dir, name) for name in ('netns-veth-up@.service', 'netns-veth@.service', 'netns_name-up@.service',

@@ -14,7 +14,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._files import rewrit
 from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries, render_resolv_conf
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, HELPER
-from ansible_collections.netns.systemd.plugins.module_utils._systemd import parse_unit_state
+from ansible_collections.netns.systemd.plugins.module_utils._systemd import enabled_units, parse_unit_state, unit_states
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     BOOT_UNIT_TEXT,
     CREATOR_TEMPLATE,
@@ -114,13 +114,17 @@ def test_resolv_conf_renders_servers_search_options_or_content():
     assert render_resolv_conf(None, 'x') is None
 
 
-def test_resolv_conf_without_dns_is_created_empty_then_left_to_others(tmp_path):
+def test_resolv_conf_without_dns_is_left_to_the_creator_then_to_others(tmp_path):
     etc_dir, unit_dir = str(tmp_path), str(tmp_path / 'units')
     path = os.path.join(etc_dir, 'vpn', 'resolv.conf')
+    # The creator's work makes it empty (tests/sandbox/test_units.py); the module does not.
     plan = plan_chain(parse_entries([{'name': 'vpn'}]), {}, unit_dir=unit_dir, etc_dir=etc_dir, **private_dirs(tmp_path))
-    assert plan.resolv_files == {path: ''} and '+ %s' % path in plan.lines
+    assert plan.resolv_files == {} and not any('resolv.conf' in line for line in plan.lines)
     rewrite_in_place(path, 'nameserver 10.8.0.1\n')
     assert plan_chain(parse_entries([{'name': 'vpn'}]), {}, unit_dir=unit_dir, etc_dir=etc_dir, **private_dirs(tmp_path)).resolv_files == {}
+    with_dns = plan_chain(parse_entries([{'name': 'vpn', 'dns': {'nameservers': ['10.0.0.1']}}]), {}, unit_dir=unit_dir, etc_dir=etc_dir,
+                          **private_dirs(tmp_path))
+    assert with_dns.resolv_files[path].endswith('nameserver 10.0.0.1\n') and '~ %s' % path in with_dns.lines
 
 
 def test_resolv_conf_is_rewritten_in_place_and_units_atomically(tmp_path):
@@ -144,6 +148,27 @@ def test_unit_state_is_read_from_systemctl_show():
     assert parse_unit_state(out) == {'netns_name@blue.service': (True, True), 'netns-veth@blue.service': (False, False)}
 
 
+def test_many_units_are_read_with_one_list_units_call_and_the_wants_links(tmp_path):
+    wants = tmp_path / 'multi-user.target.wants'
+    wants.mkdir()
+    os.symlink('/etc/systemd/system/netns_name@.service', str(wants / 'netns_name@blue.service'))
+    (wants / 'netns_name@red.service').write_text('a copy, not a link: not what enable makes')
+    os.symlink('/nowhere', str(tmp_path / 'elsewhere.wants'))   # a linked folder is not read
+    calls = []
+
+    def systemctl(*args):
+        calls.append(args)
+        return ('netns_name@blue.service    loaded active   exited Network namespace blue\n'
+                'netns-veth@blue.service    loaded failed   failed veth links of network namespace blue\n'
+                'netns_name@red.service     loaded activating start Network namespace red\n')
+    units = ['netns_name@blue.service', 'netns-veth@blue.service', 'netns_name@red.service', 'netns_name@gone.service', 'netns-boot.service']
+    assert unit_states(units, systemctl, str(tmp_path)) == {
+        'netns_name@blue.service': (True, True), 'netns-veth@blue.service': (False, False),
+        'netns_name@red.service': (True, False), 'netns_name@gone.service': (False, False), 'netns-boot.service': (False, False)}
+    assert calls == [('list-units', '--all', '--plain', '--no-legend', '--full', '--', 'netns-boot.service', 'netns-veth@*', 'netns_name@*')]
+    assert enabled_units(str(tmp_path / 'missing')) == set()
+
+
 def test_plan_shows_each_file_before_and_after_but_never_a_phase(tmp_path):
     unit_dir = str(tmp_path / 'units')
     first = parse_entries([{'name': 'blue', 'links': [{'type': 'veth', 'addresses': ['10.0.0.2/24']},
@@ -164,3 +189,17 @@ def test_plan_shows_each_file_before_and_after_but_never_a_phase(tmp_path):
     assert '10.0.0.2/24' in edit['before'] and '10.0.0.3/24' in edit['after']
     assert 's3cr3t' not in repr(plan.file_diffs) + repr(plan.lines)
     assert any('root-only file of' in d['after'] for d in plan.file_diffs)
+
+
+def test_a_veth_worker_has_a_drop_in_only_to_wait_for_another_namespace(tmp_path):
+    unit_dir, etc_dir = str(tmp_path / 'units'), str(tmp_path / 'etc')
+    worker = os.path.join(unit_dir, 'netns-veth-up@blue.service.d', 'netns-systemd.conf')
+    between = parse_entries([{'name': 'red'}, {'name': 'blue', 'links': [{'type': 'veth', 'peer_netns': 'red'}]}])
+    plan = plan_chain(between, {}, unit_dir=unit_dir, etc_dir=etc_dir, **private_dirs(tmp_path))
+    assert 'After=netns_name@red.service' in plan.unit_files[worker]
+    for path, content in plan.unit_files.items():
+        write_atomically(path, content)
+    to_host = parse_entries([{'name': 'red'}, {'name': 'blue', 'links': [{'type': 'veth'}]}])
+    plan = plan_chain(to_host, {}, unit_dir=unit_dir, etc_dir=etc_dir, **private_dirs(tmp_path))
+    assert worker in plan.remove_paths and '- %s' % worker in plan.lines
+    assert not any('netns-veth-up@blue' in path for path in plan.unit_files)
