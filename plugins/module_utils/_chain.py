@@ -60,7 +60,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     link_unit,
     phase_files,
     render_creator_dropin,
-    veth_files,
     worker_unit,
 )
 
@@ -156,9 +155,9 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
     index = dropin_index(unit_dir)
     for entry in entries:
         existing_dropins = managed_dropins(entry.name, unit_dir, index)
-        # What the namespace's veths are, for its unit and for the boot batch alike.
+        # What the namespace's veths and sysctls are, for its units and for the boot batch alike.
         ns_dir = os.path.join(boot_dir, os.path.basename(NS_DIR), entry.name)
-        declared = veth_files(entry.name, entry.links.get('veth', ())) if entry.state == 'present' else {}
+        declared = entry.files() if entry.state == 'present' else {}
         _plan_tree(plan, ns_dir, dict((os.path.join(ns_dir, name), text) for name, text in declared.items()), plan.boot_files)
         phases = {}
         if entry.state == 'present':

@@ -17,6 +17,7 @@ import os
 from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, macvlan_spec, veth_spec
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._paths import PHASES_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._sysctl import parse_sysctl, render_sysctl_file
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     BUILTIN_KINDS,
     CUSTOM_PHASES,
@@ -25,6 +26,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     creator_unit,
     link_unit,
     render_link_dropins,
+    veth_files,
 )
 
 
@@ -33,7 +35,8 @@ class NamespaceEntry:
 
     ``links``: {kind: [LinkSpec]} for veth and macvlan; ``custom``: {kind: [{phase: command}]}
     for custom types, one dict per link in the order given; ``resolv_conf``: the file's text,
-    or None to leave it to others."""
+    or None to leave it to others; ``sysctl``: {key: value} set inside the namespace (missing
+    keys skipped when ``sysctl_ignore_missing``)."""
 
     def __init__(self, name, state, enabled, links, resolv_conf):
         self.name = name
@@ -42,6 +45,8 @@ class NamespaceEntry:
         self.links = links
         self.custom = {}
         self.resolv_conf = resolv_conf
+        self.sysctl = {}
+        self.sysctl_ignore_missing = False
 
     @property
     def kinds(self):
@@ -50,6 +55,15 @@ class NamespaceEntry:
     @property
     def units(self):
         return [creator_unit(self.name)] + [link_unit(kind, self.name) for kind in self.kinds]
+
+    def files(self):
+        """{name: text} of the files in ns/NAME/ that the units and the boot batch run: the
+        veths (veth_files; the namespace's own inside file always, with lo up) and the
+        sysctls."""
+        files = veth_files(self.name, self.links.get('veth', ()))
+        if self.sysctl:
+            files['sysctl'] = render_sysctl_file(self.sysctl, self.sysctl_ignore_missing)
+        return files
 
     def dropins(self, kind, phases_dir=PHASES_DIR):
         """{unit: drop-in} of the links of one kind; a custom kind is ordered after the
@@ -112,6 +126,8 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
         _check_dns(item.get('dns'), where)
         entry = NamespaceEntry(name, item.get('state') or 'present', item.get('enabled', True) is not False, {},
                                render_resolv_conf(item.get('dns'), name))
+        entry.sysctl = parse_sysctl(where, item.get('sysctl'))
+        entry.sysctl_ignore_missing = bool(item.get('sysctl_ignore_missing'))
         for link_index, link in enumerate(item.get('links') or ()):
             link_where = '%s.links[%d]' % (where, link_index)
             kind = link.get('type') or 'veth'

@@ -11,11 +11,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, HEADER, NS_DIR, RUN_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._sysctl import IGNORE_MISSING_LINE
 
 HELPER_SCRIPT = '''#!/bin/sh
 ''' + HEADER + '''\
 # The shell side of the netns.systemd units, one command a call:
-#   up NAME                 make or adopt namespace NAME, lo up, its resolv.conf (netns_name-up@NAME)
+#   up NAME                 make or adopt namespace NAME, lo up, its resolv.conf and sysctls
+#                           (netns_name-up@NAME)
 #   veth NS1 IF1 NS2 IF2    the veth pair IF1 in NS1 <-> IF2 in NS2 ("" is the host): made when
 #                           neither end exists, kept when they are that pair, refused otherwise
 #   links NAME              the veths of NAME, from its files in ns/NAME (netns-veth-up@NAME)
@@ -65,11 +67,26 @@ record() {
     [ -L "$STATE/netns/$1" ] || echo "$2" > "$STATE/netns/$1"
 }
 
+# The sysctls of ns/NAME/sysctl, set inside NAME (sysctl -e when its first line says to skip
+# keys this kernel lacks).
+sysctls() {
+    file=''' + NS_DIR + '''/$1/sysctl
+    [ -f "$file" ] || return 0
+    first=""
+    read -r first < "$file" || :
+    if [ "$first" = "''' + IGNORE_MISSING_LINE + '''" ]; then
+        nsenter --net="$RUN/$1" sysctl -q -e -p "$file" > /dev/null
+    else
+        nsenter --net="$RUN/$1" sysctl -q -p "$file" > /dev/null
+    fi
+}
+
 up() {
     replace_stale "$1" "$(mounted_names)" || return 1
     [ -e "$RUN/$1" ] || ip netns add "$1" || [ -e "$RUN/$1" ] || return 1
     ip -n "$1" link set lo up || return 1
     resolver "$1" || return 1
+    sysctls "$1" || return 1
     record "$1" "$(stat -L -c %i "$RUN/$1")"
 }
 
@@ -159,6 +176,7 @@ inside() {
             nsenter --net="$RUN/${file##*/in-}" ip -batch "$file" || ok=0
         done
         resolver "$ns" || ok=0
+        sysctls "$ns" || ok=0
         if [ $ok = 1 ]; then
             [ -L "$STATE/booted/$ns" ] || : > "$STATE/booted/$ns"
         else

@@ -116,6 +116,27 @@ options:
           content:
             description: The whole file, instead of O(namespaces[].dns.nameservers), O(namespaces[].dns.search) and O(namespaces[].dns.options).
             type: str
+      sysctl:
+        description:
+          - "Sysctls of the namespace, such as C(net.ipv4.ip_forward: 1) or C(net.ipv6.conf.all.disable_ipv6: 1).
+            A value is a number, a boolean (C(1) or C(0)), a word, or a list of them (C(net.ipv4.ip_local_port_range:
+            [20000, 29999]))."
+          - Only C(net.*) keys, the ones that belong to a network namespace, are accepted (any other key set from
+            inside a namespace changes the whole host). Keys of one interface (C(net.ipv4.conf.IF.*)) are refused
+            but for C(all), C(default) and C(lo), since the units apply the sysctls when the namespace is made, before
+            its links, which take the C(default) values.
+          - Written to C(/etc/netns-systemd/ns/NAME/sysctl), which the creator unit (or the boot batch) applies with
+            C(sysctl -p) inside the namespace each time it makes the namespace; each run compares the live values
+            and sets those that differ (drift is a change). A key removed from this map keeps its value until the
+            namespace is made again.
+          - A key this kernel does not have is an error before anything changes, unless
+            O(namespaces[].sysctl_ignore_missing) is set.
+          - Needs C(sysctl) (procps) and C(nsenter) (util-linux) on the host.
+        type: dict
+      sysctl_ignore_missing:
+        description: Skip the keys of O(namespaces[].sysctl) that this kernel does not have, instead of failing.
+        type: bool
+        default: false
       links:
         description: The links of the namespace.
         type: list
@@ -276,6 +297,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._names import Failed
 from ansible_collections.netns.systemd.plugins.module_utils._netns import remove_netns
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._paths import UNIT_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._sysctl import check_sysctl_keys, converge_sysctls
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures, systemctl_runner, unit_states
 
 # A phase may carry a secret (a key): never logged, never in a unit (see the docs).
@@ -295,6 +317,8 @@ ARGUMENT_SPEC = dict(
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         enabled=dict(type='bool', default=True),
         dns=dict(type='dict', options=_DNS),
+        sysctl=dict(type='dict'),
+        sysctl_ignore_missing=dict(type='bool', default=False),
         links=dict(type='list', elements='dict', options=_LINK),
     )),
     start=dict(type='bool', default=True),
@@ -311,6 +335,7 @@ def main():
 
     def run():
         entries = parse_entries(params['namespaces'])
+        check_sysctl_keys(entries)
         state = unit_states(units_of(entries), systemctl, UNIT_DIR)
         plan = plan_chain(entries, state, start=params['start'])
         # Before anything is written: every interface that exists must be what the links say
@@ -333,6 +358,8 @@ def main():
         if module.check_mode:
             if live and live_plan:
                 lines.extend(live_plan.lines)
+            if live:
+                lines.extend(converge_sysctls(entries, check_mode=True)[0])
             return dict(result, changed=bool(lines))
         problems = []
         try:
@@ -366,6 +393,9 @@ def main():
                 live_lines, errors = converge_each(live_specs(entries, made))
                 lines.extend(live_lines)
             problems.extend('netns %s: %s' % (name, error) for name, error in sorted(errors.items()))
+            sysctl_lines, sysctl_errors = converge_sysctls(entries, check_mode=False)
+            lines.extend(sysctl_lines)
+            problems.extend(error for _name, error in sorted(sysctl_errors.items()))
         if problems:
             raise FailedAfterChanges('; '.join(problems), lines)
         return dict(result, changed=bool(lines))

@@ -1,0 +1,97 @@
+"""Sysctls of a namespace for real: set by the module inside the namespace only, compared on
+each run, applied by the creator's work and by the boot batch from the same file."""
+
+import os
+import subprocess
+
+import pytest
+
+import kernel
+from ansible_collections.netns.systemd.plugins.module_utils._files import write_atomically
+from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, BOOT_MARKS, HELPER, NS_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
+from ansible_collections.netns.systemd.plugins.module_utils._sysctl import check_sysctl_keys, converge_sysctls
+
+# Values no new namespace has by default.
+SETTINGS = {'net.core.somaxconn': 1234, 'net.ipv4.ip_local_port_range': [20000, 29999]}
+
+
+def sysctl(netns, key):
+    cmd = (['ip', 'netns', 'exec', netns] if netns else []) + ['sysctl', '-n', key]
+    return ' '.join(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.split())
+
+
+def helper(*args):
+    if not os.path.exists(HELPER):
+        write_atomically(HELPER, HELPER_SCRIPT)
+    return subprocess.run(['sh', HELPER] + list(args), capture_output=True, text=True, check=False)
+
+
+def write_files(entry):
+    for name, text in entry.files().items():
+        write_atomically(os.path.join(NS_DIR, entry.name, name), text)
+
+
+def test_the_module_sets_them_inside_reports_drift_and_leaves_the_host_alone():
+    host_before = sysctl(None, 'net.core.somaxconn'), sysctl(None, 'net.ipv4.ip_local_port_range')
+    kernel.ip(None, 'netns', 'add', 'blue')
+    entries = parse_entries([{'name': 'blue', 'sysctl': SETTINGS}, {'name': 'gone', 'sysctl': SETTINGS}])
+    before = sysctl('blue', 'net.core.somaxconn')
+    lines, errors = converge_sysctls(entries, check_mode=True)
+    assert errors == {} and lines == ['~ sysctl blue net.core.somaxconn = 1234 (was %s)' % before,
+                                      '~ sysctl blue net.ipv4.ip_local_port_range = 20000 29999 (was 32768 60999)']
+    assert sysctl('blue', 'net.core.somaxconn') == before
+    assert converge_sysctls(entries, check_mode=False) == (lines, {})
+    assert sysctl('blue', 'net.core.somaxconn') == '1234' and sysctl('blue', 'net.ipv4.ip_local_port_range') == '20000 29999'
+    assert converge_sysctls(entries, check_mode=False) == ([], {})
+    # Drift made by hand is a change, and is repaired.
+    subprocess.run(['ip', 'netns', 'exec', 'blue', 'sysctl', '-qw', 'net.core.somaxconn=99'], check=True)
+    assert converge_sysctls(entries, check_mode=False)[0] == ['~ sysctl blue net.core.somaxconn = 1234 (was 99)']
+    assert (sysctl(None, 'net.core.somaxconn'), sysctl(None, 'net.ipv4.ip_local_port_range')) == host_before
+
+
+def test_a_key_this_kernel_lacks_is_refused_before_any_change_unless_skipped():
+    missing = {'net.ipv4.no_such_key': 1, 'net.core.somaxconn': 1234}
+    with pytest.raises(InvalidInput, match='netns fresh: this kernel has no sysctl net.ipv4.no_such_key .*sysctl_ignore_missing'):
+        check_sysctl_keys(parse_entries([{'name': 'fresh', 'sysctl': missing}]))     # read on the host: not made yet
+    kernel.ip(None, 'netns', 'add', 'blue')
+    with pytest.raises(InvalidInput, match='netns blue: this kernel has no sysctl net.ipv4.no_such_key'):
+        check_sysctl_keys(parse_entries([{'name': 'blue', 'sysctl': missing}]))
+    skipped = parse_entries([{'name': 'blue', 'sysctl': missing, 'sysctl_ignore_missing': True}])
+    check_sysctl_keys(skipped)
+    assert converge_sysctls(skipped, check_mode=False)[1] == {}
+    assert sysctl('blue', 'net.core.somaxconn') == '1234'
+
+
+def test_the_creator_applies_the_file_and_fails_on_a_missing_key_unless_told_to_skip_it():
+    entry = parse_entries([{'name': 'blue', 'sysctl': SETTINGS}])[0]
+    write_files(entry)
+    proc = helper('up', 'blue')
+    assert proc.returncode == 0, proc.stderr
+    assert sysctl('blue', 'net.core.somaxconn') == '1234' and sysctl('blue', 'net.ipv4.ip_local_port_range') == '20000 29999'
+    kernel.ip(None, 'netns', 'delete', 'blue')
+    with open(os.path.join(NS_DIR, 'blue', 'sysctl'), 'a') as f:
+        f.write('net.ipv4.no_such_key = 1\n')
+    proc = helper('up', 'blue')
+    assert proc.returncode != 0 and 'no_such_key' in proc.stderr
+    kernel.ip(None, 'netns', 'delete', 'blue')
+    write_files(parse_entries([{'name': 'blue', 'sysctl': dict(SETTINGS, **{'net.ipv4.no_such_key': 1}),
+                                'sysctl_ignore_missing': True}])[0])
+    proc = helper('up', 'blue')
+    assert proc.returncode == 0, proc.stderr
+    assert sysctl('blue', 'net.core.somaxconn') == '1234'
+
+
+def test_the_boot_batch_applies_them_and_marks_the_namespace():
+    entries = parse_entries([{'name': 'blue', 'sysctl': SETTINGS}, {'name': 'red', 'sysctl': {'net.core.somaxconn': 777}}])
+    for entry in entries:
+        write_files(entry)
+    write_atomically(BOOT_LIST, 'blue\nred\n')
+    os.makedirs(BOOT_MARKS)
+    proc = helper('boot')
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(os.listdir(BOOT_MARKS)) == ['blue', 'red']
+    assert sysctl('blue', 'net.ipv4.ip_local_port_range') == '20000 29999' and sysctl('red', 'net.core.somaxconn') == '777'
+    assert kernel.link('red', 'lo')['operstate'] in ('UNKNOWN', 'UP')
