@@ -31,3 +31,13 @@ def test_the_boot_batch_did_the_work_and_the_workers_were_skipped(host):
     # The units not in the batch ran their own lines.
     for unit in ('netns_name@blue', 'netns-veth@blue', 'netns-macvlan@green', 'netns-tag@green'):
         assert show(host, unit, 'ActiveState') == 'active', unit
+
+
+def test_sysctls_are_set_inside_the_namespace_only(host):
+    # The boot batch applied red's file: values no new namespace has by default.
+    assert host.check_output('ip netns exec red sysctl -n net.core.somaxconn') == '1234'
+    assert host.check_output('ip netns exec red sysctl -n net.ipv4.ip_local_port_range').split() == ['20000', '29999']
+    assert host.check_output('sysctl -n net.core.somaxconn') != '1234'
+    assert host.check_output('ip netns exec blue sysctl -n net.core.somaxconn') != '1234'
+    assert host.check_output('cat /etc/netns-systemd/ns/red/sysctl').splitlines() == [
+        'net.core.somaxconn = 1234', 'net.ipv4.ip_local_port_range = 20000 29999']
