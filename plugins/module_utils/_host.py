@@ -16,6 +16,7 @@ import os
 
 from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, macvlan_spec, veth_spec
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
+from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables, render_nftables_file
 from ansible_collections.netns.systemd.plugins.module_utils._paths import PHASES_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import parse_sysctl, render_sysctl_file
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
@@ -36,7 +37,8 @@ class NamespaceEntry:
     ``links``: {kind: [LinkSpec]} for veth and macvlan; ``custom``: {kind: [{phase: command}]}
     for custom types, one dict per link in the order given; ``resolv_conf``: the file's text,
     or None to leave it to others; ``sysctl``: {key: value} set inside the namespace (missing
-    keys skipped when ``sysctl_ignore_missing``)."""
+    keys skipped when ``sysctl_ignore_missing``); ``nftables``: the ruleset loaded inside, or None
+    to leave the namespace's rules alone."""
 
     def __init__(self, name, state, enabled, links, resolv_conf):
         self.name = name
@@ -47,6 +49,7 @@ class NamespaceEntry:
         self.resolv_conf = resolv_conf
         self.sysctl = {}
         self.sysctl_ignore_missing = False
+        self.nftables = None
 
     @property
     def kinds(self):
@@ -58,11 +61,13 @@ class NamespaceEntry:
 
     def files(self):
         """{name: text} of the files in ns/NAME/ that the units and the boot batch run: the
-        veths (veth_files; the namespace's own inside file always, with lo up) and the
-        sysctls."""
+        veths (veth_files; the namespace's own inside file always, with lo up), the sysctls and
+        the nftables ruleset."""
         files = veth_files(self.name, self.links.get('veth', ()))
         if self.sysctl:
             files['sysctl'] = render_sysctl_file(self.sysctl, self.sysctl_ignore_missing)
+        if self.nftables is not None:
+            files['nftables'] = render_nftables_file(self.nftables)
         return files
 
     def dropins(self, kind, phases_dir=PHASES_DIR):
@@ -128,6 +133,7 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
                                render_resolv_conf(item.get('dns'), name))
         entry.sysctl = parse_sysctl(where, item.get('sysctl'))
         entry.sysctl_ignore_missing = bool(item.get('sysctl_ignore_missing'))
+        entry.nftables = parse_nftables(where, item.get('nftables'))
         for link_index, link in enumerate(item.get('links') or ()):
             link_where = '%s.links[%d]' % (where, link_index)
             kind = link.get('type') or 'veth'

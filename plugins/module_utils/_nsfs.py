@@ -82,6 +82,38 @@ def open_own_netns():
     return os.open(THREAD_NETNS, os.O_RDONLY | getattr(os, 'O_CLOEXEC', 0))
 
 
+@contextlib.contextmanager
+def inside(netns):
+    """Run the body in namespace ``netns`` (this thread only, and the processes it starts),
+    then come back."""
+    fd = os.open(netns_path(netns), os.O_RDONLY | getattr(os, 'O_CLOEXEC', 0))
+    own = open_own_netns()
+    try:
+        setns_net(fd)
+        try:
+            yield
+        finally:
+            setns_net(own)
+    finally:
+        os.close(fd)
+        os.close(own)
+
+
+@contextlib.contextmanager
+def scratch_netns():
+    """Run the body in a new, empty namespace of its own (this thread only, and the processes
+    it starts); the namespace is gone when the body ends."""
+    own = open_own_netns()
+    try:
+        _unshare_net()
+        try:
+            yield
+        finally:
+            setns_net(own)
+    finally:
+        os.close(own)
+
+
 def netns_path(name):
     return os.path.join(NETNS_RUN_DIR, check_netns_name(name))
 

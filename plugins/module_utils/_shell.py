@@ -16,8 +16,8 @@ from ansible_collections.netns.systemd.plugins.module_utils._sysctl import IGNOR
 HELPER_SCRIPT = '''#!/bin/sh
 ''' + HEADER + '''\
 # The shell side of the netns.systemd units, one command a call:
-#   up NAME                 make or adopt namespace NAME, lo up, its resolv.conf and sysctls
-#                           (netns_name-up@NAME)
+#   up NAME                 make or adopt namespace NAME, lo up, its resolv.conf, sysctls and
+#                           nftables ruleset (netns_name-up@NAME)
 #   veth NS1 IF1 NS2 IF2    the veth pair IF1 in NS1 <-> IF2 in NS2 ("" is the host): made when
 #                           neither end exists, kept when they are that pair, refused otherwise
 #   links NAME              the veths of NAME, from its files in ns/NAME (netns-veth-up@NAME)
@@ -81,12 +81,19 @@ sysctls() {
     fi
 }
 
+# The nftables ruleset of ns/NAME/nftables, loaded inside NAME in one transaction.
+nftables() {
+    file=''' + NS_DIR + '''/$1/nftables
+    [ ! -f "$file" ] || nsenter --net="$RUN/$1" nft -f "$file"
+}
+
 up() {
     replace_stale "$1" "$(mounted_names)" || return 1
     [ -e "$RUN/$1" ] || ip netns add "$1" || [ -e "$RUN/$1" ] || return 1
     ip -n "$1" link set lo up || return 1
     resolver "$1" || return 1
     sysctls "$1" || return 1
+    nftables "$1" || return 1
     record "$1" "$(stat -L -c %i "$RUN/$1")"
 }
 
@@ -177,6 +184,7 @@ inside() {
         done
         resolver "$ns" || ok=0
         sysctls "$ns" || ok=0
+        nftables "$ns" || ok=0
         if [ $ok = 1 ]; then
             [ -L "$STATE/booted/$ns" ] || : > "$STATE/booted/$ns"
         else

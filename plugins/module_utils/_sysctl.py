@@ -16,13 +16,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
 import errno
 import os
 import re
 
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
-from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id, netns_path, open_own_netns, setns_net
+from ansible_collections.netns.systemd.plugins.module_utils._nsfs import inside, netns_id
 
 _KEY_RE = re.compile(r'^net(\.[A-Za-z0-9_-]+)+$')
 _WORD_RE = re.compile(r'^[A-Za-z0-9_.:,/+-]+$')
@@ -109,22 +108,6 @@ def sysctl_changes(settings, read=read_sysctl):
         elif now != settings[key]:
             changes.append((key, now, settings[key]))
     return changes, missing
-
-
-@contextlib.contextmanager
-def inside(netns):
-    """Run the body in namespace ``netns`` (this thread only), then come back."""
-    fd = os.open(netns_path(netns), os.O_RDONLY | getattr(os, 'O_CLOEXEC', 0))
-    own = open_own_netns()
-    try:
-        setns_net(fd)
-        try:
-            yield
-        finally:
-            setns_net(own)
-    finally:
-        os.close(fd)
-        os.close(own)
 
 
 def _missing(netns, keys):

@@ -137,6 +137,19 @@ options:
         description: Skip the keys of O(namespaces[].sysctl) that this kernel does not have, instead of failing.
         type: bool
         default: false
+      nftables:
+        description:
+          - The nftables ruleset of the namespace, as C(nft -f) reads it (to take it from a file on the controller,
+            use C(lookup('file', 'PATH'))). An empty ruleset leaves the namespace with no rules; without this option
+            the namespace's rules are left alone.
+          - Checked with C(nft -c) before anything changes. Written to C(/etc/netns-systemd/ns/NAME/nftables) after
+            a C(flush ruleset) line, and loaded inside the namespace in one transaction by the creator unit (or the
+            boot batch) each time it makes the namespace.
+          - Each run compares C(nft list ruleset) inside the namespace with the same listing of the ruleset loaded
+            into a new, empty namespace, and loads the ruleset again where they differ (drift is a change; with
+            C(--diff) both listings are shown).
+          - Needs C(nft) (nftables) and C(nsenter) (util-linux) on the host.
+        type: str
       links:
         description: The links of the namespace.
         type: list
@@ -294,6 +307,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._host import live_sp
 from ansible_collections.netns.systemd.plugins.module_utils._model import MACVLAN_MODES
 from ansible_collections.netns.systemd.plugins.module_utils._module import ROUTES, finish, new_module, run_safely
 from ansible_collections.netns.systemd.plugins.module_utils._names import FailedAfterChanges, NetnsError
+from ansible_collections.netns.systemd.plugins.module_utils._nftables import Rulesets
 from ansible_collections.netns.systemd.plugins.module_utils._netns import remove_netns
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._paths import UNIT_DIR
@@ -319,6 +333,7 @@ ARGUMENT_SPEC = dict(
         dns=dict(type='dict', options=_DNS),
         sysctl=dict(type='dict'),
         sysctl_ignore_missing=dict(type='bool', default=False),
+        nftables=dict(type='str'),
         links=dict(type='list', elements='dict', options=_LINK),
     )),
     start=dict(type='bool', default=True),
@@ -336,6 +351,11 @@ def main():
     def run():
         entries = parse_entries(params['namespaces'])
         check_sysctl_keys(entries)
+        with Rulesets(entries, module.run_command) as rulesets:
+            rulesets.check()
+            return run_checked(entries, rulesets)
+
+    def run_checked(entries, rulesets):
         state = unit_states(units_of(entries), systemctl, UNIT_DIR)
         plan = plan_chain(entries, state, start=params['start'])
         # Before anything is written: every interface that exists must be what the links say
@@ -346,12 +366,12 @@ def main():
         live_plan = LinkPlan([s for name in sorted(precheck) for s in precheck[name]], check_mode=True,
                              conflict_hint='its unit would take it over: rename the link, or remove what is in the way') if precheck else None
         try:
-            return run_plans(entries, plan, live_plan)
+            return run_plans(entries, plan, live_plan, rulesets)
         finally:
             if live_plan is not None:
                 live_plan.close()
 
-    def run_plans(entries, plan, live_plan):
+    def run_plans(entries, plan, live_plan, rulesets):
         lines = list(plan.lines)
         result = {'diff_lines': lines, 'warnings': plan.warnings, 'file_diffs': plan.file_diffs,
                   'units': dict((e.name, e.units) for e in entries if e.state == 'present')}
@@ -360,6 +380,9 @@ def main():
                 lines.extend(live_plan.lines)
             if live:
                 lines.extend(converge_sysctls(entries, check_mode=True)[0])
+                nft_lines, nft_diffs, _errors = rulesets.converge(check_mode=True)
+                lines.extend(nft_lines)
+                plan.file_diffs.extend(nft_diffs)
             return dict(result, changed=bool(lines))
         problems = []
         try:
@@ -396,6 +419,10 @@ def main():
             sysctl_lines, sysctl_errors = converge_sysctls(entries, check_mode=False)
             lines.extend(sysctl_lines)
             problems.extend(error for _name, error in sorted(sysctl_errors.items()))
+            nft_lines, nft_diffs, nft_errors = rulesets.converge(check_mode=False)
+            lines.extend(nft_lines)
+            plan.file_diffs.extend(nft_diffs)
+            problems.extend(error for _name, error in sorted(nft_errors.items()))
         if problems:
             raise FailedAfterChanges('; '.join(problems), lines)
         return dict(result, changed=bool(lines))
