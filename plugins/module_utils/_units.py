@@ -182,9 +182,9 @@ RemainAfterExit=yes
 ''' + _UNMARK
 
 # Requires= the creator: nothing of a namespace runs after its creator failed.
-VETH_WORKER_TEMPLATE = HEADER + '# Its work: the files of %s/NAME/, NAME being the instance (netns.sh links NAME).\n' % NS_DIR + _worker('Create the veth links of network namespace %i', 'netns_name@%i.service',
-                                        'Requires=netns_name@%i.service\n') + \
-    'ExecStart=/bin/sh %s links %%i\n' % HELPER
+VETH_WORKER_TEMPLATE = (HEADER + '# Its work: the files of %s/NAME/, NAME being the instance (netns.sh links NAME).\n' % NS_DIR
+                        + _worker('Create the veth links of network namespace %i', 'netns_name@%i.service', 'Requires=netns_name@%i.service\n')
+                        + 'ExecStart=/bin/sh %s links %%i\n' % HELPER)
 
 BOOT_UNIT_TEXT = HEADER + '''\
 # Every enabled namespace of this host and its veth links, brought up at once at boot

@@ -267,8 +267,8 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
     entries = parse_entries([{'name': 'blue', 'links': [{'type': 'veth'}], 'dns': {'nameservers': ['10.0.0.1']}}])
     plan = plan_chain(entries, {}, **dirs)
     assert sorted(os.path.relpath(p, unit_dir) for p in plan.unit_files) == [
-        'netns-boot.service', 'netns-veth-up@.service', 'netns-veth@.service', 'netns-veth@blue.service.d/netns-systemd.conf', 'netns_name-up@.service', 'netns_name@.service',
-        'netns_name@blue.service.d/netns-systemd.conf']
+        'netns-boot.service', 'netns-veth-up@.service', 'netns-veth@.service', 'netns-veth@blue.service.d/netns-systemd.conf',
+        'netns_name-up@.service', 'netns_name@.service', 'netns_name@blue.service.d/netns-systemd.conf']
     # The creator pulls in its links: only it is enabled.
     assert 'Wants=netns-veth@blue.service' in plan.unit_files[os.path.join(unit_dir, 'netns_name@blue.service.d', 'netns-systemd.conf')]
     assert sorted(os.path.relpath(p, boot_dir) for p in plan.boot_files) == [
