@@ -45,6 +45,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._paths import (
     UNIT_DIR,
 )
 from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
+from ansible_collections.netns.systemd.plugins.module_utils._systemd import enabled_units
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     BATCHED_KINDS,
     BOOT_UNIT,
@@ -76,8 +77,8 @@ class ChainPlan:
     directories of mode 0700 (custom phases, which may hold secrets); ``resolv_files``:
     rewritten in place; ``remove_paths``: removed after the stops; ``stop``, ``disable``,
     ``start``, ``restart``: units, one systemctl call each; ``enable``: units enabled by
-    making the links of ``enable_links`` ({link: target}, what ``systemctl enable`` makes,
-    which at N units costs N times as long as writing the links); ``repair``: names of
+    making the links of ``enable_links`` ({link: target}), the links ``systemctl enable``
+    makes (which took 0.73 s for 201 units, against milliseconds for the links); ``repair``: names of
     namespaces whose creator is restarted because the namespace was deleted or replaced by
     hand; ``settle``: their link units, started after the restart so that the run waits for
     them (systemctl waits for the jobs of the units it names, not for those a restart pulls
@@ -278,8 +279,8 @@ def _plan_unused_templates(plan, needed, unit_state, unit_dir, boot_dirs):
         if template in (creator_unit(''), worker_unit(creator_unit('')), BOOT_UNIT):
             # A creator still enabled for a namespace this call did not name keeps them.
             if creator_users is None:
-                creator_users = [p for p in glob.glob(os.path.join(unit_dir, '*.wants', creator_unit('*')))
-                                 if os.path.basename(p) not in plan.disable]
+                creator_users = [unit for unit in enabled_units(unit_dir)
+                                 if unit.startswith(creator_unit('')[:-len('.service')]) and unit not in plan.disable]
             users = creator_users
         else:
             users = [p for p in glob.glob(os.path.join(unit_dir, prefix + '*.service.d', DROPIN_NAME)) if p not in removed]

@@ -75,8 +75,6 @@ def is_regular_file(path):
 def make_dirs(directory, mode=0o755):
     """Make ``directory`` and its missing parents with ``mode``, following no link."""
     check_no_link(directory, 'make a directory')
-    if os.path.isdir(directory):
-        return
     for component in _components(directory):
         if os.path.isdir(component):
             continue

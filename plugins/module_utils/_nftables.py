@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 
+from ansible_collections.netns.systemd.plugins.module_utils._files import file_diff
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import inside, netns_id, scratch_netns
 
@@ -107,6 +108,5 @@ class Rulesets:
                 errors[name] = 'netns %s: nftables: %s' % (name, exc)
                 continue
             lines.append('~ nftables %s' % name)
-            diffs.append({'before_header': 'nft list ruleset (%s)' % name, 'before': live,
-                          'after_header': 'nft list ruleset (%s)' % name, 'after': wanted})
+            diffs.append(file_diff('nft list ruleset (%s)' % name, live, wanted))
         return lines, diffs, errors

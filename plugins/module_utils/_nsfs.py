@@ -83,20 +83,30 @@ def open_own_netns():
 
 
 @contextlib.contextmanager
+def entered(fd, own):
+    """Run the body in the namespace behind ``fd`` (this thread only, and the processes it
+    starts), then go back to the one behind ``own``."""
+    setns_net(fd)
+    try:
+        yield
+    finally:
+        setns_net(own)
+
+
+@contextlib.contextmanager
 def inside(netns):
     """Run the body in namespace ``netns`` (this thread only, and the processes it starts),
     then come back."""
     fd = os.open(netns_path(netns), os.O_RDONLY | getattr(os, 'O_CLOEXEC', 0))
-    own = open_own_netns()
     try:
-        setns_net(fd)
+        own = open_own_netns()
         try:
-            yield
+            with entered(fd, own):
+                yield
         finally:
-            setns_net(own)
+            os.close(own)
     finally:
         os.close(fd)
-        os.close(own)
 
 
 @contextlib.contextmanager
@@ -230,19 +240,13 @@ def create_netns(name):
         ino = _wait_until_netns(name, _HALF_MADE_GRACE_SECONDS)
         if ino is not None:
             return ino, False
-    own = open_own_netns()
     try:
-        _unshare_net()
-        try:
+        with scratch_netns():
             _bring_loopback_up()
             _mount(THREAD_NETNS, path, MS_BIND)
-        finally:
-            setns_net(own)
     except OSError as exc:
         _remove_name_file(path)
         raise NetnsError('cannot create netns %r: %s' % (name, exc))
-    finally:
-        os.close(own)
     return netns_id(name), True
 
 

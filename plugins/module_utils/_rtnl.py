@@ -21,7 +21,7 @@ import resource
 import traceback
 
 from ansible_collections.netns.systemd.plugins.module_utils._names import NetnsError
-from ansible_collections.netns.systemd.plugins.module_utils._nsfs import link_brief, netns_id, netns_path, open_own_netns, setns_net
+from ansible_collections.netns.systemd.plugins.module_utils._nsfs import entered, link_brief, netns_id, netns_path, open_own_netns
 
 try:
     from pyroute2 import IPRoute
@@ -78,11 +78,8 @@ class NamespaceHandles:
         if netns is None:
             yield
             return
-        setns_net(self.fd(netns))
-        try:
+        with entered(self.fd(netns), self._own):
             yield
-        finally:
-            setns_net(self._own)
 
     def link_brief(self, netns, ifname):
         """(index, mac, mtu, up) of ``ifname`` in ``netns``, read with ioctls."""

@@ -371,6 +371,16 @@ def main():
             if live_plan is not None:
                 live_plan.close()
 
+    def converge_inside(entries, rulesets, check_mode, lines, file_diffs):
+        """The sysctls and nftables rulesets of the namespaces that exist, compared and (but in
+        check mode) set: their lines and diffs added to ``lines`` and ``file_diffs``; the
+        errors returned, one line each."""
+        sysctl_lines, sysctl_errors = converge_sysctls(entries, check_mode)
+        nft_lines, nft_diffs, nft_errors = rulesets.converge(check_mode)
+        lines.extend(sysctl_lines + nft_lines)
+        file_diffs.extend(nft_diffs)
+        return [error for _name, error in sorted(sysctl_errors.items())] + [error for _name, error in sorted(nft_errors.items())]
+
     def run_plans(entries, plan, live_plan, rulesets):
         lines = list(plan.lines)
         result = {'diff_lines': lines, 'warnings': plan.warnings, 'file_diffs': plan.file_diffs,
@@ -379,10 +389,7 @@ def main():
             if live and live_plan:
                 lines.extend(live_plan.lines)
             if live:
-                lines.extend(converge_sysctls(entries, check_mode=True)[0])
-                nft_lines, nft_diffs, _errors = rulesets.converge(check_mode=True)
-                lines.extend(nft_lines)
-                plan.file_diffs.extend(nft_diffs)
+                converge_inside(entries, rulesets, True, lines, plan.file_diffs)
             return dict(result, changed=bool(lines))
         problems = []
         try:
@@ -416,13 +423,7 @@ def main():
                 live_lines, errors = converge_each(live_specs(entries, made))
                 lines.extend(live_lines)
             problems.extend('netns %s: %s' % (name, error) for name, error in sorted(errors.items()))
-            sysctl_lines, sysctl_errors = converge_sysctls(entries, check_mode=False)
-            lines.extend(sysctl_lines)
-            problems.extend(error for _name, error in sorted(sysctl_errors.items()))
-            nft_lines, nft_diffs, nft_errors = rulesets.converge(check_mode=False)
-            lines.extend(nft_lines)
-            plan.file_diffs.extend(nft_diffs)
-            problems.extend(error for _name, error in sorted(nft_errors.items()))
+            problems.extend(converge_inside(entries, rulesets, False, lines, plan.file_diffs))
         if problems:
             raise FailedAfterChanges('; '.join(problems), lines)
         return dict(result, changed=bool(lines))
