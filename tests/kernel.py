@@ -99,6 +99,11 @@ def wipe():
     for entry in ip_json(None, 'link', 'show'):
         if entry['ifname'] != 'lo':
             ip(None, 'link', 'delete', entry['ifname'], check=False)
+    # The sandbox's own ruleset and forwarding (host egress and port forward tests).
+    if shutil.which('nft'):
+        subprocess.run(['nft', 'flush', 'ruleset'], check=False)
+    with open('/proc/sys/net/ipv4/ip_forward', 'w') as f:
+        f.write('0\n')
     # The sandbox's own tmpfs /etc/netns and the collection's directories (in_sandbox()
     # guards every caller).
     for directory in ('/etc/netns', '/etc/netns-systemd', '/run/netns-systemd'):

@@ -38,6 +38,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._paths import (
     DROPIN_NAME,
     HEADER,
     HELPER,
+    HOST_DIR,
     NETNS_ETC_DIR,
     NETNS_RECORDS,
     NS_DIR,
@@ -52,6 +53,8 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     BOOT_UNIT_TEXT,
     CREATOR_TEMPLATE,
     CREATOR_WORKER_TEMPLATE,
+    HOST_UNIT,
+    HOST_UNIT_TEXT,
     VETH_WORKER_TEMPLATE,
     creator_unit,
     dropin_path,
@@ -113,11 +116,16 @@ def netns_damage(netns, records_dir=NETNS_RECORDS):
     return None
 
 
-def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, start=True, boot_dir=BOOT_DIR, marks_dir=BOOT_MARKS):
-    """Compare what the entries need with the disk and ``unit_state`` ({unit: (active, enabled)}).
-    The directories are parameters for the tests; the module uses the defaults. Reads only:
-    a link where a file of ours should be raises InvalidInput before anything changes."""
+def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, start=True, boot_dir=BOOT_DIR, marks_dir=BOOT_MARKS,
+               host=None):
+    """Compare what the entries (and ``host``, their HostNet) need with the disk and
+    ``unit_state`` ({unit: (active, enabled)}); ``host`` None leaves the host side as it is.
+    The directories are parameters for the tests;
+    the module uses the defaults. Reads only: a link where a file of ours should be raises
+    InvalidInput before anything changes."""
     plan = ChainPlan()
+    if host is not None:
+        _plan_host(plan, host.files(), unit_state, unit_dir, boot_dir, start)
     phases_dir = os.path.join(boot_dir, os.path.basename(PHASES_DIR))
     run_dir = os.path.dirname(marks_dir)
     present = [e for e in entries if e.state == 'present']
@@ -223,6 +231,29 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             plan.lines.append('~ restart %s: %s' % (creator_unit(entry.name), damage))
     _plan_unused_templates(plan, templates, unit_state, unit_dir, (boot_dir, run_dir))
     return plan
+
+
+def _plan_host(plan, files, unit_state, unit_dir, boot_dir, start):
+    """host/ holds ``files``; netns-host.service applies them, started (or restarted when
+    they changed) while anything needs forwarding or NAT, and retired after."""
+    host_dir = os.path.join(boot_dir, os.path.basename(HOST_DIR))
+    changed = _plan_tree(plan, host_dir, dict((os.path.join(host_dir, name), text) for name, text in files.items()), plan.boot_files)
+    unit_path = os.path.join(unit_dir, HOST_UNIT)
+    active, enabled = unit_state.get(HOST_UNIT, (False, False))
+    if not ('forward' in files or 'nftables' in files):
+        if is_regular_file(unit_path) and read_file(unit_path).startswith(HEADER):
+            _plan_retirement(plan, HOST_UNIT, unit_state)
+            _plan_removal(plan, unit_path)
+        return
+    _plan_file(plan, unit_path, HOST_UNIT_TEXT)
+    if not enabled:
+        _plan_enable(plan, HOST_UNIT, unit_dir)
+    if start and not active:
+        plan.start.append(HOST_UNIT)
+        plan.lines.append('+ start %s' % HOST_UNIT)
+    elif start and changed - set(os.path.join(host_dir, name) for name in ('bridges', 'users')):
+        plan.restart.append(HOST_UNIT)
+        plan.lines.append('~ restart %s: its files changed' % HOST_UNIT)
 
 
 def _plan_resolv_conf(plan, entry, path):
@@ -375,7 +406,7 @@ def dropin_index(unit_dir):
 
 def units_of(entries, unit_dir=UNIT_DIR):
     """Every unit whose state the plan needs: each entry's units and managed leftovers."""
-    units = [BOOT_UNIT]
+    units = [BOOT_UNIT, HOST_UNIT]
     index = dropin_index(unit_dir)
     for entry in entries:
         units.append(creator_unit(entry.name))

@@ -17,15 +17,18 @@ import os
 from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, macvlan_spec, veth_spec
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables, render_nftables_file
-from ansible_collections.netns.systemd.plugins.module_utils._paths import PHASES_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._hostnet import bridge_port_file
+from ansible_collections.netns.systemd.plugins.module_utils._paths import NS_DIR, PHASES_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import parse_sysctl, render_sysctl_file
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
+    BRIDGE_KIND,
     BUILTIN_KINDS,
     CUSTOM_PHASES,
     check_custom_kind,
     check_unit_instance,
     creator_unit,
     link_unit,
+    render_dropin,
     render_link_dropins,
     veth_files,
 )
@@ -50,10 +53,16 @@ class NamespaceEntry:
         self.sysctl = {}
         self.sysctl_ignore_missing = False
         self.nftables = None
+        # (host end, bridge, LinkSpec) of each veth whose host end joins a bridge; the
+        # ``egress`` options (None: no outbound NAT) and the ``ports`` items, checked by
+        # _hostnet.HostNet.parse with the rest of the host.
+        self.bridge_ports = []
+        self.egress = None
+        self.forwards = []
 
     @property
     def kinds(self):
-        return sorted(set(self.links) | set(self.custom))
+        return sorted(set(self.links) | set(self.custom) | (set([BRIDGE_KIND]) if self.bridge_ports else set()))
 
     @property
     def units(self):
@@ -68,12 +77,17 @@ class NamespaceEntry:
             files['sysctl'] = render_sysctl_file(self.sysctl, self.sysctl_ignore_missing)
         if self.nftables is not None:
             files['nftables'] = render_nftables_file(self.nftables)
+        if self.bridge_ports:
+            files[BRIDGE_KIND] = bridge_port_file(self.bridge_ports)
         return files
 
     def dropins(self, kind, phases_dir=PHASES_DIR):
         """{unit: drop-in} of the links of one kind; a custom kind is ordered after the
         built-in links of the namespace (a bridge port needs its veth)."""
-        builtin_units = [link_unit(k, self.name) for k in BUILTIN_KINDS if k in self.links]
+        if kind == BRIDGE_KIND:
+            return {link_unit(kind, self.name): render_dropin([], [], note='# Its work: %s/%s/%s (netns.sh ports %s).'
+                                                              % (NS_DIR, self.name, BRIDGE_KIND, self.name))}
+        builtin_units = [link_unit(k, self.name) for k in BUILTIN_KINDS if k in self.kinds]
         return render_link_dropins(self.name, kind, self.links.get(kind, ()), self.custom.get(kind), builtin_units, phases_dir)
 
 
@@ -134,13 +148,23 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
         entry.sysctl = parse_sysctl(where, item.get('sysctl'))
         entry.sysctl_ignore_missing = bool(item.get('sysctl_ignore_missing'))
         entry.nftables = parse_nftables(where, item.get('nftables'))
+        entry.egress = item.get('egress')
+        entry.forwards = list(item.get('ports') or ())
         for link_index, link in enumerate(item.get('links') or ()):
             link_where = '%s.links[%d]' % (where, link_index)
             kind = link.get('type') or 'veth'
+            if link.get('bridge') is not None and kind != 'veth':
+                raise InvalidInput('%s: bridge is for a veth (its host end joins the bridge), not for type %s' % (link_where, kind))
             if kind == 'veth':
                 inside, outside = default_ifnames(name)
                 options = dict(link, netns=name, name=link.get('name') or inside, peer=link.get('peer') or outside)
                 spec = veth_spec(options, '%s (veth %s)' % (link_where, options['name']), {'state': 'present'})
+                if link.get('bridge') is not None:
+                    clash = [key for key in ('peer_netns', 'peer_addresses', 'peer_routes') if link.get(key)]
+                    if clash:
+                        raise InvalidInput('%s: a veth that joins bridge %r has its host end in the bridge: %s cannot be given '
+                                           '(give the bridge its addresses)' % (link_where, link['bridge'], ', '.join(clash)))
+                    entry.bridge_ports.append((spec.peer.ifname, link['bridge'], spec))
             elif kind == 'macvlan':
                 options = dict(link, netns=name, name=link.get('name') or 'mv-%s' % name)
                 spec = macvlan_spec(options, '%s (macvlan %s)' % (link_where, options['name']), {'state': 'present'})

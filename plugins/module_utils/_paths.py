@@ -23,6 +23,10 @@ BOOT_LIST = BOOT_DIR + '/boot.list'
 # The commands of custom types, one root-only file per phase of each link (they may hold
 # secrets: the units name the files, never the commands).
 PHASES_DIR = BOOT_DIR + '/phases'
+# The host side: host/bridges (the bridges namespaces join, made or adopted), host/nftables
+# (the owned table of NAT rules), host/forward (IPv4 forwarding is needed); netns.sh host
+# and netns.sh ports NAME apply them.
+HOST_DIR = BOOT_DIR + '/host'
 RUN_DIR = '/run/netns-systemd'
 # A namespace the boot batch brought up (with its veth links) gets a file here; a stop of
 # its creator or veth unit removes it.

@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, HEADER, NS_DIR, RUN_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, HEADER, HOST_DIR, NS_DIR, RUN_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import IGNORE_MISSING_LINE
 
 HELPER_SCRIPT = '''#!/bin/sh
@@ -23,6 +23,11 @@ HELPER_SCRIPT = '''#!/bin/sh
 #   links NAME              the veths of NAME, from its files in ns/NAME (netns-veth-up@NAME)
 #   wait-link IF SECONDS    wait for the host link IF, the parent of a macvlan
 #   boot                    every namespace of boot.list and its veths at once (netns-boot.service)
+#   bridge BR               the bridge BR of host/bridges: made, up, its addresses set (or,
+#                           adopted, waited for)
+#   ports NAME              the host ends of NAME's veths join their bridges (netns-bridge@NAME)
+#   unports NAME            ... and leave them
+#   host                    IPv4 forwarding and the table inet netns_systemd (netns-host.service)
 # Nothing here writes through a symbolic link.
 set -u
 RUN=/run/netns
@@ -144,11 +149,67 @@ wait_link() {
     until ip link show dev "$1" >/dev/null 2>&1; do
         tries=$((tries + 1))
         if [ $tries -gt $(($2 * 10)) ]; then
-            say "macvlan parent $1 did not appear on the host within $2 s"
+            say "${3:-macvlan parent} $1 did not appear on the host within $2 s"
             return 1
         fi
         sleep 0.1
     done
+}
+
+# The line of host/bridges for bridge BR: made when missing (two namespaces may race to
+# make it), up, its addresses set; or, adopted, waited for and left as its owner made it.
+bridge() {
+    file=''' + HOST_DIR + '''/bridges
+    if [ -f "$file" ]; then
+        while read -r name how addresses; do
+            [ "$name" = "$1" ] || continue
+            if [ "$how" != made ]; then
+                wait_link "$name" 30 "adopted bridge" < /dev/null
+                return
+            fi
+            [ -e "/sys/class/net/$name" ] || ip link add "$name" type bridge || [ -e "/sys/class/net/$name" ] || return 1
+            ip link set "$name" up || return 1
+            for address in $addresses; do
+                ip addr replace "$address" dev "$name" || return 1
+            done
+            return 0
+        done < "$file"
+    fi
+    say "bridge $1 is not in $file: run the playbook again"
+    return 1
+}
+
+# ns/NAME/bridge: "HOST_END BRIDGE" a line; each host end joins its bridge (or leaves it).
+ports() {
+    file=''' + NS_DIR + '''/$1/bridge
+    [ -f "$file" ] || return 0
+    while read -r port br; do
+        bridge "$br" < /dev/null || return 1
+        ip link set "$port" master "$br" up || return 1
+    done < "$file"
+}
+
+unports() {
+    file=''' + NS_DIR + '''/$1/bridge
+    [ -f "$file" ] || return 0
+    while read -r port _; do
+        ip link set "$port" nomaster 2>/dev/null || :
+    done < "$file"
+}
+
+# host/forward: IPv4 forwarding on, its value before that kept once a boot (in /run) for
+# netns_chain to put back when nothing needs it; host/nftables: the owned table, replaced
+# whole in one transaction (no other table is touched).
+host() {
+    dir=''' + HOST_DIR + '''
+    if [ -f "$dir/forward" ]; then
+        [ -d "$STATE" ] || mkdir -p "$STATE" || return 1
+        if [ ! -e "$STATE/forward-before" ] && [ ! -L "$STATE/forward-before" ]; then
+            cat /proc/sys/net/ipv4/ip_forward > "$STATE/forward-before" || return 1
+        fi
+        echo 1 > /proc/sys/net/ipv4/ip_forward || return 1
+    fi
+    [ ! -f "$dir/nftables" ] || nft -f "$dir/nftables"
 }
 
 # What netns-veth-up@NAME does: the files of NAME in ns/ (the same the boot batch runs), for
@@ -262,6 +323,11 @@ case $command in
     wait-link) wait_link "$1" "$2" ;;
     links) links "$1" ;;
     boot) boot ;;
-    *) say "usage: $0 up NAME | veth NS1 IF1 NS2 IF2 | links NAME | wait-link IF SECONDS | boot"; exit 2 ;;
+    bridge) bridge "$1" ;;
+    ports) ports "$1" ;;
+    unports) unports "$1" ;;
+    host) host ;;
+    *) say "usage: $0 up NAME | veth NS1 IF1 NS2 IF2 | links NAME | wait-link IF SECONDS | boot | bridge BR | ports NAME" \
+           "| unports NAME | host"; exit 2 ;;
 esac
 '''

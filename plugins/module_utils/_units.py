@@ -33,7 +33,12 @@ BOOT_UNIT = 'netns-boot.service'
 INSTALL_TARGET = 'multi-user.target'
 # Kinds whose work the boot batch does; their units start through a worker it can skip.
 BATCHED_KINDS = ('veth',)
-BUILTIN_KINDS = LINK_KINDS
+# The unit of a namespace's bridge ports (netns-bridge@NAME): the host ends of its veths
+# join their bridges, made or waited for.
+BRIDGE_KIND = 'bridge'
+BUILTIN_KINDS = LINK_KINDS + (BRIDGE_KIND,)
+# IPv4 forwarding and the owned table of NAT rules (egress, port forwards).
+HOST_UNIT = 'netns-host.service'
 # How long a macvlan unit waits for its parent link to appear (a NIC named late, a bridge
 # made by another unit).
 PARENT_WAIT_SECONDS = 30
@@ -51,6 +56,9 @@ def check_unit_instance(netns):
 
 
 def check_custom_kind(kind):
+    if kind == BRIDGE_KIND:
+        raise InvalidInput('link type bridge is not a type of its own: list the bridge in bridges, and give a veth '
+                           'bridge: NAME so that its host end joins it')
     if kind in BUILTIN_KINDS or not _CUSTOM_KIND_RE.match(kind or ''):
         raise InvalidInput('link type %r is not veth, macvlan, or a custom type name of lowercase letters, digits and _' % (kind,))
     return kind
@@ -211,8 +219,50 @@ WantedBy=%s
 ''' % (HELPER, HELPER, INSTALL_TARGET)
 
 
+# Not before network-pre.target: an adopted bridge (made by networkd or ifupdown) may come later.
+BRIDGE_TEMPLATE = HEADER + '''\
+# The veths of the network namespace named by the instance whose host ends join a bridge
+# (made when missing, or adopted and waited for): %s/NAME/bridge, NAME being the instance.
+[Unit]
+Description=Bridge ports of network namespace %%i
+Documentation=file://%s
+BindsTo=netns_name@%%i.service netns-veth@%%i.service
+After=netns_name@%%i.service netns-veth@%%i.service netns-host.service
+''' % (NS_DIR, HELPER) + _STOPPED_AT_SHUTDOWN + '''
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh %s ports %%i
+ExecStop=-/bin/sh %s unports %%i
+''' % (HELPER, HELPER)
+
+# After nftables.service, whose ruleset starts with "flush ruleset"; restarted with it
+# (PartOf), so that a reload of the user's firewall does not leave the namespaces without NAT.
+HOST_UNIT_TEXT = HEADER + '''\
+# The host side of the network namespaces: IPv4 forwarding when a namespace or bridge has
+# egress or port forwards, and the NAT rules of table inet netns_systemd (see the script).
+[Unit]
+Description=Forwarding and NAT of the network namespaces of this host
+Documentation=file://%s
+DefaultDependencies=no
+After=systemd-remount-fs.service systemd-sysctl.service nftables.service
+PartOf=nftables.service
+Wants=network-pre.target
+Before=network-pre.target shutdown.target
+Conflicts=shutdown.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh %s host
+
+[Install]
+WantedBy=%s
+''' % (HELPER, HELPER, INSTALL_TARGET)
+
+
 def link_template_text(kind):
-    return {'veth': VETH_TEMPLATE, 'macvlan': MACVLAN_TEMPLATE}.get(kind, LINK_TEMPLATE)
+    return {'veth': VETH_TEMPLATE, 'macvlan': MACVLAN_TEMPLATE, BRIDGE_KIND: BRIDGE_TEMPLATE}.get(kind, LINK_TEMPLATE)
 
 
 # ---------------------------------------------------------------- quoting

@@ -150,6 +150,62 @@ options:
             C(--diff) both listings are shown).
           - Needs C(nft) (nftables) and C(nsenter) (util-linux) on the host.
         type: str
+      egress:
+        description:
+          - "Outbound access through the host for the IPv4 prefixes of the namespace's veths to the host (their inside
+            addresses' networks, bridge ports included): IPv4 forwarding on, and a C(masquerade) rule in the table
+            C(inet netns_systemd), which the collection owns (see O(bridges)). Give C(egress: {}) for any interface."
+          - The namespace needs a default route through the host (O(namespaces[].links[].routes)) for its packets to leave.
+          - IPv4 only. IPv6 addresses are not translated, since turning on IPv6 forwarding changes how the host's
+            own interfaces take router advertisements.
+        type: dict
+        suboptions:
+          interface:
+            description:
+              - The host interface the packets leave through (the uplink). It must exist on the host, or be a bridge or
+                the host end of a veth of this list. Omitted, packets are translated whatever interface they leave
+                through, but towards the namespace's own prefixes.
+            type: str
+      ports:
+        description:
+          - Port forwards from the host to this namespace (DNAT in the table C(inet netns_systemd)), for packets
+            that reach the host from outside and for the host's own connections to its addresses.
+          - Connections to C(127.0.0.1) (or C(localhost)) on the host are not forwarded. That would need
+            C(net.ipv4.conf.*.route_localnet=1), which lets packets with loopback addresses onto the wire and has
+            been the way to reach services bound to localhost from the network; the host reaches a forward through
+            any of its other addresses.
+          - A port of the host forwarded twice (same protocol and port, on addresses or interfaces that are not
+            disjoint) is an error before any change.
+          - Turns IPv4 forwarding on. A host firewall that drops forwarded packets (a C(forward) chain with
+            C(policy drop), or Docker's) must accept them; the collection changes no table but its own.
+        type: list
+        elements: dict
+        suboptions:
+          host_port:
+            description: The port on the host.
+            type: int
+            required: true
+          port:
+            description: The port in the namespace. Defaults to O(namespaces[].ports[].host_port).
+            type: int
+          protocol:
+            description: C(tcp) or C(udp).
+            type: str
+            choices: [tcp, udp]
+            default: tcp
+          address:
+            description:
+              - The IPv4 address in the namespace to forward to, one of its addresses on a veth to the host or to a
+                bridge. Defaults to the first of them.
+            type: str
+          interfaces:
+            description: Forward only packets that come in through these host interfaces. Defaults to any.
+            type: list
+            elements: str
+          host_addresses:
+            description: Forward only packets sent to these IPv4 addresses of the host. Defaults to every local address but C(127.0.0.0/8).
+            type: list
+            elements: str
       links:
         description: The links of the namespace.
         type: list
@@ -171,6 +227,13 @@ options:
             type: str
           peer_netns:
             description: For a veth, the namespace of the other end, which must be in O(namespaces). Omit it for the host.
+            type: str
+          bridge:
+            description:
+              - For a veth to the host, the bridge of O(bridges) its host end joins (the host end then has no addresses
+                or routes of its own; O(namespaces[].links[].addresses) are the namespace's on the bridge's segment).
+              - Joined by C(netns-bridge@NAME.service), which makes the bridge when it is missing (or waits for an
+                adopted one) and is not ordered before C(network-pre.target), since an adopted bridge may come later.
             type: str
           parent:
             description: For a macvlan, the host link it sits on (required).
@@ -242,6 +305,51 @@ options:
           down_outside:
             description: Custom type, a shell command run on the host when the unit stops (after O(namespaces[].links[].down_inside)).
             type: str
+  bridges:
+    description:
+      - Host bridges that namespaces join through veth ports (O(namespaces[].links[].bridge)), so that they share one
+        L2 segment with each other and with the host. A bridge no present namespace uses is not made, and one that
+        was made is removed.
+      - The host side (bridges, O(namespaces[].egress), O(namespaces[].ports)) is the whole host's. A call that
+        gives O(bridges), or names a namespace that has or had a bridge port, egress or port forwards, sets all of
+        it, so it must give every such namespace; a call about other namespaces alone leaves it as it is.
+      - The NAT rules of egress and port forwards live in C(table inet netns_systemd), written whole to
+        C(/etc/netns-systemd/host/nftables) and replaced in one transaction by C(netns-host.service), which also
+        turns IPv4 forwarding on; it runs at boot after C(nftables.service) (whose ruleset usually starts with
+        C(flush ruleset)), and again when that service restarts. No other table is read, changed or flushed.
+        Each run compares the live table, forwarding, bridges and ports with these files and applies them again
+        where they differ.
+      - When nothing needs them any more, the table is deleted and forwarding is put back to the value it had
+        before C(netns-host.service) first set it in this boot (forwarding that was on stays on).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The bridge's interface name on the host.
+        type: str
+        required: true
+      adopt:
+        description:
+          - Use a bridge that something else makes (systemd-networkd, ifupdown) as it is; its ports wait for it
+            up to 30 seconds. An adopted bridge's addresses are its owner's, and it is never removed.
+          - Without it, the collection makes the bridge, sets O(bridges[].addresses), and removes the bridge when
+            the last namespace that uses it goes. A link of that name that it did not make is an error.
+        type: bool
+        default: false
+      addresses:
+        description: Addresses of a bridge the collection makes (the gateway of its namespaces).
+        type: list
+        elements: str
+      egress:
+        description:
+          - Outbound access through the host for the bridge's IPv4 prefixes (those of its addresses and of its
+            ports' namespaces), as O(namespaces[].egress).
+        type: dict
+        suboptions:
+          interface:
+            description: The host interface the packets leave through; any but the bridge itself when omitted.
+            type: str
   start:
     description: Start units that are not running (namespaces and links come up now, not only at the next boot).
     type: bool
@@ -304,13 +412,14 @@ changes:
 from ansible_collections.netns.systemd.plugins.module_utils._chain import StartFailed, apply_chain, plan_chain, units_of
 from ansible_collections.netns.systemd.plugins.module_utils._converge import LinkPlan, converge_each
 from ansible_collections.netns.systemd.plugins.module_utils._host import live_specs, parse_entries
+from ansible_collections.netns.systemd.plugins.module_utils._hostnet import HostNet, host_before, host_drift, host_leftovers, made_bridges, manages_host
 from ansible_collections.netns.systemd.plugins.module_utils._model import MACVLAN_MODES
 from ansible_collections.netns.systemd.plugins.module_utils._module import ROUTES, finish, new_module, run_safely
 from ansible_collections.netns.systemd.plugins.module_utils._names import FailedAfterChanges, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import Rulesets
 from ansible_collections.netns.systemd.plugins.module_utils._netns import remove_netns
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
-from ansible_collections.netns.systemd.plugins.module_utils._paths import UNIT_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._paths import HOST_DIR, UNIT_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import check_sysctl_keys, converge_sysctls
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures, systemctl_runner, unit_states
 
@@ -321,8 +430,13 @@ _LINK = dict(
     parent=dict(type='str'), mode=dict(type='str', choices=list(MACVLAN_MODES)),
     addresses=dict(type='list', elements='str'), peer_addresses=dict(type='list', elements='str'),
     mac=dict(type='str'), peer_mac=dict(type='str'), mtu=dict(type='int'), routes=ROUTES, peer_routes=ROUTES,
-    up_outside=_PHASE, up_inside=_PHASE, down_inside=_PHASE, down_outside=_PHASE,
+    up_outside=_PHASE, up_inside=_PHASE, down_inside=_PHASE, down_outside=_PHASE, bridge=dict(type='str'),
 )
+_FORWARD = dict(
+    host_port=dict(type='int', required=True), port=dict(type='int'), protocol=dict(type='str', choices=['tcp', 'udp'], default='tcp'),
+    address=dict(type='str'), interfaces=dict(type='list', elements='str'), host_addresses=dict(type='list', elements='str'),
+)
+_EGRESS = dict(interface=dict(type='str'))
 _DNS = dict(nameservers=dict(type='list', elements='str'), search=dict(type='list', elements='str'),
             options=dict(type='list', elements='str'), content=dict(type='str'))
 ARGUMENT_SPEC = dict(
@@ -334,7 +448,15 @@ ARGUMENT_SPEC = dict(
         sysctl=dict(type='dict'),
         sysctl_ignore_missing=dict(type='bool', default=False),
         nftables=dict(type='str'),
+        egress=dict(type='dict', options=_EGRESS),
+        ports=dict(type='list', elements='dict', options=_FORWARD),
         links=dict(type='list', elements='dict', options=_LINK),
+    )),
+    bridges=dict(type='list', elements='dict', default=[], options=dict(
+        name=dict(type='str', required=True),
+        adopt=dict(type='bool', default=False),
+        addresses=dict(type='list', elements='str'),
+        egress=dict(type='dict', options=_EGRESS),
     )),
     start=dict(type='bool', default=True),
     converge=dict(type='bool', default=True),
@@ -350,14 +472,18 @@ def main():
 
     def run():
         entries = parse_entries(params['namespaces'])
+        before = host_before(HOST_DIR)
+        host = HostNet.parse(entries, params['bridges'], made_before=made_bridges(before.get('bridges')))
+        if not manages_host(host, before, [e.name for e in entries], params['bridges']):
+            host = None
         check_sysctl_keys(entries)
         with Rulesets(entries, module.run_command) as rulesets:
             rulesets.check()
-            return run_checked(entries, rulesets)
+            return run_checked(entries, host, before, rulesets)
 
-    def run_checked(entries, rulesets):
+    def run_checked(entries, host, before, rulesets):
         state = unit_states(units_of(entries), systemctl, UNIT_DIR)
-        plan = plan_chain(entries, state, start=params['start'])
+        plan = plan_chain(entries, state, start=params['start'], host=host)
         # Before anything is written: every interface that exists must be what the links say
         # (no host interface is taken over by a unit). Namespaces being repaired are left out:
         # what is left of them goes with the old namespace. In check mode this is the live plan.
@@ -366,7 +492,7 @@ def main():
         live_plan = LinkPlan([s for name in sorted(precheck) for s in precheck[name]], check_mode=True,
                              conflict_hint='its unit would take it over: rename the link, or remove what is in the way') if precheck else None
         try:
-            return run_plans(entries, plan, live_plan, rulesets)
+            return run_plans(entries, host, before, plan, live_plan, rulesets)
         finally:
             if live_plan is not None:
                 live_plan.close()
@@ -381,7 +507,21 @@ def main():
         file_diffs.extend(nft_diffs)
         return [error for _name, error in sorted(sysctl_errors.items())] + [error for _name, error in sorted(nft_errors.items())]
 
-    def run_plans(entries, plan, live_plan, rulesets):
+    def converge_host(host, before, check_mode, lines, file_diffs, warnings):
+        """What no longer is on the host removed, then (when ``live``) the host compared with
+        its files and applied again where it differs; nothing when the call leaves the host
+        side alone (``host`` None)."""
+        if host is None:
+            return
+        gone, kept = host_leftovers(host, before, module.run_command, check_mode)
+        lines.extend(gone)
+        warnings.extend(kept)
+        if live:
+            drift, diffs = host_drift(host, module.run_command, check_mode)
+            lines.extend(drift)
+            file_diffs.extend(diffs)
+
+    def run_plans(entries, host, before, plan, live_plan, rulesets):
         lines = list(plan.lines)
         result = {'diff_lines': lines, 'warnings': plan.warnings, 'file_diffs': plan.file_diffs,
                   'units': dict((e.name, e.units) for e in entries if e.state == 'present')}
@@ -390,6 +530,7 @@ def main():
                 lines.extend(live_plan.lines)
             if live:
                 converge_inside(entries, rulesets, True, lines, plan.file_diffs)
+            converge_host(host, before, True, lines, plan.file_diffs, plan.warnings)
             return dict(result, changed=bool(lines))
         problems = []
         try:
@@ -424,6 +565,10 @@ def main():
                 lines.extend(live_lines)
             problems.extend('netns %s: %s' % (name, error) for name, error in sorted(errors.items()))
             problems.extend(converge_inside(entries, rulesets, False, lines, plan.file_diffs))
+        try:
+            converge_host(host, before, False, lines, plan.file_diffs, plan.warnings)
+        except NetnsError as exc:
+            problems.append('host: %s' % exc)
         if problems:
             raise FailedAfterChanges('; '.join(problems), lines)
         return dict(result, changed=bool(lines))

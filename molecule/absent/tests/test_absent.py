@@ -29,3 +29,11 @@ def test_the_service_runs_on_the_host_again(host):
     assert pid != '0'
     assert host.check_output('stat -L -c %%i /proc/%s/ns/net' % pid) == host.check_output('stat -L -c %i /proc/1/ns/net')
     assert 'hello from inside a namespace' in host.check_output('busybox wget -q -O - http://127.0.0.1:8080/')
+
+
+def test_no_rule_bridge_or_forwarding_change_is_left_and_the_user_firewall_is_whole(host):
+    assert host.check_output('nft list tables').splitlines() == ['table inet mine']
+    assert "the user's own rule" in host.check_output('nft list table inet mine')
+    assert host.run('ip link show br-ns').rc != 0
+    assert host.check_output('cat /proc/sys/net/ipv4/ip_forward') == host.check_output('cat /root/ip_forward.before')
+    assert host.run('systemctl cat netns-host.service').rc != 0

@@ -26,7 +26,7 @@ def test_every_unit_of_the_chain_is_active_and_the_creators_enabled(host):
 
 
 def test_namespaces_and_links_are_there(host):
-    assert sorted(host.check_output('ip netns list | cut -d" " -f1').split()) == ['blue', 'green', 'red']
+    assert sorted(host.check_output('ip netns list | cut -d" " -f1').split()) == ['blue', 'green', 'red', 'wan', 'yellow']
     assert addresses(host, 'blue', 've-blue1') == {'10.10.1.2/24'}
     assert addresses(host, 'blue', 'veth-b') == {'10.1.0.2/24'}
     assert addresses(host, 'red', 'veth-r') == {'10.1.0.3/24'}
@@ -87,7 +87,7 @@ def test_units_show_what_they_do(host):
     pairs = host.check_output('cat /etc/netns-systemd/ns/blue/veth').splitlines()
     assert pairs == ['- ve-blue0 blue ve-blue1', 'blue veth-b red veth-r']
     assert 'addr replace 10.1.0.3/24 dev veth-r' in host.check_output('cat /etc/netns-systemd/ns/blue/in-red')
-    assert host.check_output('cat /etc/netns-systemd/boot.list').split() == ['blue', 'green', 'red']
+    assert host.check_output('cat /etc/netns-systemd/boot.list').split() == ['blue', 'green', 'red', 'wan', 'yellow']
 
 
 SECRET = 'lab-secret-4f0d2c9b'      # molecule/_shared/vars/lab.yml: lab_secret

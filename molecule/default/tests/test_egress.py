@@ -1,0 +1,56 @@
+"""Bridges, egress, port forwards and a namespace's own nftables ruleset, for real (testinfra).
+
+Run by the default scenario and, after a fresh boot, by the reboot scenario. wan stands for
+the internet, behind the host's uplink up0 (100.64.0.1), and has no route back to the
+namespaces' prefixes: only NAT lets their packets come back. Read-only.
+"""
+
+import json
+
+
+def link(host, ifname, netns=None):
+    return json.loads(host.check_output('ip -j -d %slink show dev %s' % ('-n %s ' % netns if netns else '', ifname)))[0]
+
+
+def test_the_host_side_is_up_at_boot_and_after_the_user_firewall(host):
+    for prop, value in (('UnitFileState', 'enabled'), ('ActiveState', 'active'), ('Result', 'success')):
+        assert host.check_output('systemctl show -p %s --value netns-host.service' % prop) == value
+    assert host.check_output('cat /proc/sys/net/ipv4/ip_forward') == '1'
+    tables = host.check_output('nft list tables').splitlines()
+    # The user's table (loaded by nftables.service, "flush ruleset" first) and ours, after it.
+    assert sorted(tables) == ['table inet mine', 'table inet netns_systemd']
+    assert "the user's own rule" in host.check_output('nft list table inet mine')
+    ours = host.check_output('nft list table inet netns_systemd')
+    assert 'oifname "up0" ip saddr 10.10.1.0/24 masquerade' in ours
+    assert 'oifname "up0" ip saddr 10.30.0.0/24 masquerade' in ours
+    assert 'tcp dport 8088 dnat ip to 10.10.1.2:8080' in ours
+
+
+def test_namespaces_reach_the_outside_only_through_nat(host):
+    assert host.run('ip -n wan route show 10.10.1.0/24').stdout.strip() == ''
+    # ping exits 2 when there is no route at all.
+    host.run_expect([1, 2], 'ip netns exec wan ping -c1 -W1 10.10.1.2')
+    for netns in ('blue', 'red', 'yellow'):
+        host.run_expect([0], 'ip netns exec %s ping -c1 -W2 100.64.0.2' % netns)
+
+
+def test_a_port_forward_answers_from_outside_and_from_the_host(host):
+    assert 'hello from inside a namespace' in host.check_output('ip netns exec wan busybox wget -q -O - http://100.64.0.1:8088/')
+    assert 'hello from inside a namespace' in host.check_output('busybox wget -q -O - http://100.64.0.1:8088/')
+
+
+def test_two_namespaces_share_a_bridge_made_by_the_collection(host):
+    bridge = link(host, 'br-ns')
+    assert bridge['linkinfo']['info_kind'] == 'bridge' and 'UP' in bridge['flags']
+    assert host.check_output('ip -4 -br addr show dev br-ns').split()[2:] == ['10.30.0.1/24']
+    for netns in ('red', 'yellow'):
+        assert link(host, 've-%s0' % netns)['master'] == 'br-ns'
+        assert host.check_output('systemctl is-active netns-bridge@%s.service' % netns) == 'active'
+    host.run_expect([0], 'ip netns exec red ping -c1 -W2 10.30.0.3')
+    host.run_expect([0], 'ping -c1 -W2 10.30.0.2')
+
+
+def test_a_namespace_has_its_own_ruleset(host):
+    assert "yellow's own rule" in host.check_output('ip netns exec yellow nft list ruleset')
+    assert 'yellow' not in host.check_output('nft list ruleset')
+    assert host.check_output('ip netns exec red nft list ruleset') == ''

@@ -1,0 +1,481 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, netns.systemd developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The host side of a host's namespaces: bridges they join through veth ports, outbound
+access through NAT (egress), port forwards, and the IPv4 forwarding these need.
+
+Everything is validated for the whole host before any change (HostNet.parse), then rendered
+into files the units run (host/bridges, host/nftables, host/forward and each namespace's
+ns/NAME/bridge); netns.sh applies them at boot and when a unit starts, and netns_chain
+compares the live host with them on each run (host_drift) and removes what is no longer
+wanted (host_leftovers). The NAT rules live in one table the collection owns,
+``table inet netns_systemd``, replaced whole in one transaction; no other table is read,
+changed or flushed. Egress and port forwards are IPv4 (IPv6 forwarding would change how
+the host's own interfaces take router advertisements). Private to the collection: not an API.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import json
+import os
+import shutil
+import tempfile
+
+from ansible_collections.netns.systemd.plugins.module_utils._files import file_diff, read_file
+from ansible_collections.netns.systemd.plugins.module_utils._model import parse_addresses
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_ifname
+from ansible_collections.netns.systemd.plugins.module_utils._nsfs import scratch_netns
+from ansible_collections.netns.systemd.plugins.module_utils._paths import HELPER, RUN_DIR
+
+TABLE = 'inet netns_systemd'
+FORWARD_KEY = 'net.ipv4.ip_forward'
+FORWARD_PATH = '/proc/sys/net/ipv4/ip_forward'
+# The value of FORWARD_KEY before netns.sh first set it this boot: put back when nothing
+# needs forwarding any more.
+FORWARD_BEFORE = RUN_DIR + '/forward-before'
+PROTOCOLS = ('tcp', 'udp')
+# What a bridge is to the units: made (and removed) by the collection, or adopted from its owner.
+MADE, ADOPTED = 'made', 'adopted'
+
+
+class Bridge:
+    def __init__(self, name, adopt, addresses, egress):
+        self.name = name
+        self.adopt = adopt
+        self.addresses = addresses
+        self.egress = egress
+        # (netns, host end, inside End) of each veth port.
+        self.ports = []
+
+
+class Egress:
+    """Outbound NAT for ``prefixes`` (IPv4 networks) of ``owner`` (words for messages),
+    leaving through ``interface`` (None: any interface but towards those prefixes)."""
+
+    def __init__(self, owner, interface, prefixes):
+        self.owner = owner
+        self.interface = interface
+        self.prefixes = prefixes
+
+
+class PortForward:
+    def __init__(self, where, netns, protocol, host_port, address, port, interfaces, host_addresses):
+        self.where = where
+        self.netns = netns
+        self.protocol = protocol
+        self.host_port = host_port
+        self.address = address
+        self.port = port
+        self.interfaces = interfaces
+        self.host_addresses = host_addresses
+
+    @property
+    def label(self):
+        return '%s port %d (netns %s)' % (self.protocol, self.host_port, self.netns)
+
+
+def _networks(addresses, version=None):
+    return [a.network for a in addresses or () if version is None or a.version == version]
+
+
+def _host_veths(entry):
+    """The veths of a present namespace with their other end on the host."""
+    return [spec for spec in entry.links.get('veth', ()) if spec.peer.netns is None]
+
+
+def _ipv4_addresses(entry):
+    return [a for spec in _host_veths(entry) for a in spec.end.addresses or () if a.version == 4]
+
+
+def _port(where, what, value):
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise InvalidInput('%s: %s %r is not a port number (1 to 65535)' % (where, what, value))
+    return value
+
+
+def _ipv4(where, what, value):
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        raise InvalidInput('%s: %s %r is not an IPv4 address' % (where, what, value))
+    if address.version != 4:
+        raise InvalidInput('%s: %s %s is IPv6: egress and port forwards are IPv4 only' % (where, what, value))
+    return address
+
+
+def _interfaces(where, values, known):
+    names = []
+    for value in values or ():
+        try:
+            check_ifname(value)
+        except InvalidInput as exc:
+            raise InvalidInput('%s: %s' % (where, exc))
+        if value not in known:
+            raise InvalidInput('%s: interface %r does not exist on the host and is not a bridge or a host end of a veth of '
+                               'this list' % (where, value))
+        if value not in names:
+            names.append(value)
+    return tuple(names)
+
+
+def _check_overlaps(segments):
+    """InvalidInput when a prefix of one host segment (a bridge, or a veth to the host) lies
+    in or over a prefix of another: routes to them would be ambiguous. ``segments``: [(owner,
+    [ip_network])]. Prefixes nest or are disjoint, so each is looked up with its supernets."""
+    owners = {}
+    for owner, networks in segments:
+        for network in networks:
+            owners.setdefault((network.version, int(network.network_address), network.prefixlen), (owner, network))
+    for owner, networks in segments:
+        for network in networks:
+            bits = network.max_prefixlen
+            value = int(network.network_address)
+            for length in range(network.prefixlen, -1, -1):
+                key = (network.version, value & (((1 << length) - 1) << (bits - length)), length)
+                other = owners.get(key)
+                if other is not None and other[0] != owner:
+                    raise InvalidInput('prefix %s of %s overlaps %s of %s: give each bridge and each veth to the host '
+                                       'prefixes of its own' % (network, owner, other[1], other[0]))
+
+
+class HostNet:
+    """The host side of the entries: the bridges in use, egress, port forwards."""
+
+    def __init__(self):
+        self.bridges = {}
+        self.egress = []
+        self.forwards = []
+        # The present namespaces with a bridge port, egress or port forwards.
+        self.users = []
+
+    @property
+    def forwarding(self):
+        """IPv4 forwarding is needed: something leaves or enters the namespaces through the host."""
+        return bool(self.egress or self.forwards)
+
+    @classmethod
+    def parse(cls, entries, bridges, known_links=None, sys_class_net='/sys/class/net', made_before=()):
+        """Validate ``bridges`` (the module's option) with the bridge ports, egress and port
+        forwards of ``entries``, for the whole host; InvalidInput before any change.
+        ``made_before``: names of bridges this collection made (host/bridges), which may exist."""
+        host = cls()
+        declared = {}
+        if known_links is None:
+            known_links = set(os.listdir(sys_class_net)) if os.path.isdir(sys_class_net) else set()
+        for index, item in enumerate(bridges or ()):
+            name = item.get('name')
+            where = 'bridges[%d]%s' % (index, ' (%s)' % name if name else '')
+            try:
+                check_ifname(name, 'bridge name')
+            except InvalidInput as exc:
+                raise InvalidInput('%s: %s' % (where, exc))
+            if name in declared:
+                raise InvalidInput('%s: bridge %r is listed twice' % (where, name))
+            adopt = bool(item.get('adopt'))
+            if adopt and item.get('addresses'):
+                raise InvalidInput('%s: an adopted bridge keeps the addresses its owner gives it: remove addresses, '
+                                   'or let netns.systemd make the bridge (adopt: false)' % where)
+            addresses = parse_addresses(item.get('addresses') or [], where)
+            declared[name] = (where, Bridge(name, adopt, addresses, item.get('egress')))
+        present = [e for e in entries if e.state == 'present']
+        host.users = sorted(e.name for e in present if e.bridge_ports or e.egress is not None or e.forwards)
+        host_ends = set(spec.peer.ifname for e in present for spec in _host_veths(e))
+        for entry in present:
+            for ifname, bridge, spec in entry.bridge_ports:
+                if bridge not in declared:
+                    raise InvalidInput('netns %s: veth %s: bridge %r is not in bridges' % (entry.name, ifname, bridge))
+                declared[bridge][1].ports.append((entry.name, ifname, spec.end))
+        host.bridges = dict((name, bridge) for name, (_where, bridge) in declared.items() if bridge.ports)
+        known = known_links | host_ends | set(host.bridges)
+        for name, (where, bridge) in sorted(declared.items()):
+            if name not in host.bridges:
+                continue
+            exists = name in known_links
+            if bridge.adopt and not exists:
+                raise InvalidInput('%s: bridge %r is to be adopted but does not exist on the host' % (where, name))
+            if not bridge.adopt and exists and name not in made_before:
+                raise InvalidInput('%s: %r exists on the host and was not made by netns.systemd: set adopt: true to use '
+                                   'it as it is' % (where, name))
+            if name in host_ends:
+                raise InvalidInput('%s: %r is also the host end of a veth' % (where, name))
+        segments = []
+        for entry in present:
+            for spec in _host_veths(entry):
+                if not any(port[0] == spec.peer.ifname for port in entry.bridge_ports):
+                    segments.append(('veth %s of netns %s' % (spec.peer.ifname, entry.name),
+                                     _networks(spec.end.addresses) + _networks(spec.peer.addresses)))
+        for name, bridge in sorted(host.bridges.items()):
+            segments.append(('bridge %s' % name, _networks(bridge.addresses) + [n for port in bridge.ports for n in _networks(port[2].addresses)]))
+        _check_overlaps(segments)
+        for name, bridge in sorted(host.bridges.items()):
+            if bridge.egress is not None:
+                where = declared[name][0] + '.egress'
+                prefixes = sorted(set(_networks(bridge.addresses, 4) + [n for port in bridge.ports for n in _networks(port[2].addresses, 4)]))
+                host.egress.append(host._egress(where, 'bridge %s' % name, name, bridge.egress, prefixes, known))
+        forwarded = {}
+        for entry in present:
+            where = 'netns %s' % entry.name
+            own = _ipv4_addresses(entry)
+            if entry.egress is not None:
+                bridged = set(port[0] for port in entry.bridge_ports)
+                if not own:
+                    raise InvalidInput('%s: egress needs an IPv4 address on a veth to the host (or to a bridge)' % where)
+                prefixes = sorted(set(a.network for a in own))
+                others = [spec.peer.ifname for spec in _host_veths(entry) if spec.peer.ifname not in bridged]
+                host.egress.append(host._egress(where + ': egress', where, others[0] if len(others) == 1 else None,
+                                                entry.egress, prefixes, known))
+            for index, item in enumerate(entry.forwards):
+                forward = host._forward('%s: ports[%d]' % (where, index), entry.name, item, own, known)
+                for other in forwarded.get((forward.protocol, forward.host_port), ()):
+                    if _clash(forward, other):
+                        raise InvalidInput('%s: %s is forwarded twice, to netns %s and to netns %s' % (
+                            forward.where, forward.label.split(' (')[0], other.netns, forward.netns))
+                forwarded.setdefault((forward.protocol, forward.host_port), []).append(forward)
+                host.forwards.append(forward)
+        return host
+
+    def _egress(self, where, owner, own_link, options, prefixes, known):
+        interface = options.get('interface')
+        if interface is not None:
+            interface = _interfaces(where, [interface], known)[0]
+            if interface == own_link:
+                raise InvalidInput('%s: the egress interface %r is the way into %s itself' % (where, interface, owner))
+        if not prefixes:
+            raise InvalidInput('%s: %s has no IPv4 address to give outbound access to' % (where, owner))
+        return Egress(owner, interface, prefixes)
+
+    def _forward(self, where, netns, item, own, known):
+        protocol = item.get('protocol') or 'tcp'
+        if protocol not in PROTOCOLS:
+            raise InvalidInput('%s: protocol %r is not tcp or udp' % (where, protocol))
+        host_port = _port(where, 'host_port', item.get('host_port'))
+        port = _port(where, 'port', item.get('port') if item.get('port') is not None else host_port)
+        if item.get('address') is not None:
+            address = _ipv4(where, 'address', item['address'])
+            if address not in [a.ip for a in own]:
+                raise InvalidInput('%s: %s is not an address of netns %s on a veth to the host (or to a bridge)' % (where, address, netns))
+        elif own:
+            address = own[0].ip
+        else:
+            raise InvalidInput('%s: netns %s has no IPv4 address on a veth to the host (or to a bridge) to forward to' % (where, netns))
+        host_addresses = []
+        for value in item.get('host_addresses') or ():
+            value = _ipv4(where, 'host address', value)
+            if value not in host_addresses:
+                host_addresses.append(value)
+        return PortForward(where, netns, protocol, host_port, address, port, _interfaces(where, item.get('interfaces'), known),
+                           tuple(host_addresses))
+
+    # ------------------------------------------------------------ files the units run
+
+    def bridge_lines(self):
+        """host/bridges: ``NAME made ADDRESS...`` or ``NAME adopted``, a line each."""
+        lines = []
+        for name, bridge in sorted(self.bridges.items()):
+            words = [name, ADOPTED if bridge.adopt else MADE] + [str(a) for a in bridge.addresses]
+            lines.append(' '.join(words) + '\n')
+        return ''.join(lines)
+
+    def table(self):
+        """The owned table, replaced whole by ``nft -f``: created when missing, deleted, made
+        again, in one transaction. None when no rule is needed."""
+        prerouting, output, postrouting = [], [], []
+        for forward in sorted(self.forwards, key=lambda f: (f.protocol, f.host_port, f.netns)):
+            target = '%s dport %d dnat ip to %s:%d' % (forward.protocol, forward.host_port, forward.address, forward.port)
+            if forward.host_addresses:
+                to_host = 'ip daddr %s' % _set(str(a) for a in forward.host_addresses)
+            else:
+                # 127.0.0.0/8 is never forwarded: that would need route_localnet (see the docs).
+                to_host = 'ip daddr != 127.0.0.0/8 fib daddr type local'
+            incoming = ('iifname %s ' % _set('"%s"' % i for i in forward.interfaces)) if forward.interfaces else ''
+            prerouting.append('%s%s %s' % (incoming, to_host, target))
+            # The host's own connections to its own addresses.
+            output.append('%s %s' % (to_host, target))
+        for egress in sorted(self.egress, key=lambda e: e.owner):
+            sources = _set(str(p) for p in egress.prefixes)
+            if egress.interface:
+                postrouting.append('oifname "%s" ip saddr %s masquerade comment "%s"' % (egress.interface, sources, egress.owner))
+            else:
+                postrouting.append('ip saddr %s ip daddr != %s masquerade comment "%s"' % (sources, sources, egress.owner))
+        if not (prerouting or postrouting):
+            return None
+        chains = []
+        for name, hook, priority, rules in (('prerouting', 'prerouting', 'dstnat', prerouting), ('output', 'output', '-100', output),
+                                            ('postrouting', 'postrouting', 'srcnat', postrouting)):
+            if rules:
+                chains.append('\tchain %s {\n\t\ttype nat hook %s priority %s; policy accept;\n%s\t}\n'
+                              % (name, hook, priority, ''.join('\t\t%s\n' % rule for rule in rules)))
+        return 'table %s\ndelete table %s\ntable %s {\n%s}\n' % (TABLE, TABLE, TABLE, '\n'.join(chains))
+
+    def files(self):
+        """{name: text} of the files in host/ (``users``: the namespaces they are for)."""
+        files = {}
+        if self.users:
+            files['users'] = ''.join('%s\n' % name for name in self.users)
+        if self.bridges:
+            files['bridges'] = self.bridge_lines()
+        table = self.table()
+        if table is not None:
+            files['nftables'] = table
+        if self.forwarding:
+            files['forward'] = '%s = 1\n' % FORWARD_KEY
+        return files
+
+
+def _set(words):
+    words = list(words)
+    return words[0] if len(words) == 1 else '{ %s }' % ', '.join(words)
+
+
+def _clash(one, two):
+    """Two forwards of one protocol and host port that would take the same packets."""
+    if one.host_addresses and two.host_addresses and not set(one.host_addresses) & set(two.host_addresses):
+        return False
+    if one.interfaces and two.interfaces and not set(one.interfaces) & set(two.interfaces):
+        return False
+    return True
+
+
+def bridge_port_file(bridge_ports):
+    """ns/NAME/bridge: ``HOST_END BRIDGE``, a line per veth port."""
+    return ''.join('%s %s\n' % (ifname, bridge) for ifname, bridge, _spec in bridge_ports)
+
+
+def host_before(host_dir, forward_before=FORWARD_BEFORE):
+    """What host_leftovers compares with: {name: text} of the files in ``host_dir`` now, and
+    under ``forward-before`` the record of forwarding's earlier value (None: none)."""
+    names = os.listdir(host_dir) if os.path.isdir(host_dir) and not os.path.islink(host_dir) else ()
+    before = dict((name, read_file(os.path.join(host_dir, name))) for name in names)
+    before['forward-before'] = read_file(forward_before) if not os.path.islink(forward_before) else None
+    return before
+
+
+def manages_host(host, before, named, bridges):
+    """Whether a call manages the host side: it gives bridges, or names a namespace that has
+    (or had, by host/users) a bridge port, egress or port forwards. A call about other
+    namespaces alone leaves the host side as it is."""
+    return bool(bridges or host.users or set((before.get('users') or '').split()) & set(named))
+
+
+def made_bridges(text):
+    """The bridges host/bridges says the collection made."""
+    return set(line.split()[0] for line in (text or '').splitlines() if len(line.split()) > 1 and line.split()[1] == MADE)
+
+
+# ---------------------------------------------------------------- the live host
+
+def _checked(run, argv, what):
+    try:
+        rc, out, err = run(argv)
+    except OSError as exc:
+        raise NetnsError('%s cannot run (%s)' % (argv[0], exc))
+    if rc != 0:
+        raise NetnsError('%s: %s' % (what, (err or out).strip() or 'exit %d' % rc))
+    return out
+
+
+def _links(run):
+    """{ifname: link} of the host, from one ``ip -j -d addr``."""
+    return dict((link['ifname'], link) for link in json.loads(_checked(run, ['ip', '-j', '-d', 'addr', 'show'], 'ip addr') or '[]'))
+
+
+def _table_listing(run):
+    rc, out, _err = run(['nft', 'list', 'table'] + TABLE.split())
+    return out if rc == 0 else ''
+
+
+def table_listing_of(text, run):
+    """How nft lists the owned table once ``text`` is loaded: loaded into a new, empty
+    namespace (nft prints a table in its own words). NetnsError when nft refuses it."""
+    directory = tempfile.mkdtemp(prefix='netns-systemd-host.')
+    try:
+        path = os.path.join(directory, 'nftables')
+        with open(path, 'w') as f:
+            f.write(text)
+        with scratch_netns():
+            _checked(run, ['nft', '-f', path], 'the table %s does not load' % TABLE)
+            return _table_listing(run)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def host_drift(host, run, check_mode):
+    """Compare the live host with ``host``'s files (written already, but in check mode) and,
+    unless ``check_mode``, apply them again through netns.sh where they differ: ([lines],
+    [file diffs]). NetnsError when a command fails."""
+    lines, diffs, again = [], [], []
+    files = host.files()
+    if 'forward' in files and (read_file(FORWARD_PATH) or '').strip() != '1':
+        lines.append('~ sysctl %s = 1 (was %s)' % (FORWARD_KEY, (read_file(FORWARD_PATH) or '?').strip()))
+        again = ['host']
+    if 'nftables' in files:
+        live = _table_listing(run)
+        wanted = table_listing_of(files['nftables'], run)
+        if live.strip() != wanted.strip():
+            lines.append('~ nftables table %s' % TABLE)
+            diffs.append(file_diff('nft list table %s' % TABLE, live or None, wanted))
+            again = ['host']
+    if host.bridges:
+        links = _links(run)
+        for name, bridge in sorted(host.bridges.items()):
+            link = links.get(name)
+            if not bridge.adopt:
+                have = set('%s/%s' % (a['local'], a['prefixlen']) for a in (link or {}).get('addr_info', ())
+                           if a.get('scope') != 'link')
+                want = set(str(a) for a in bridge.addresses)
+                if link is None or 'UP' not in link.get('flags', ()) or want - have:
+                    lines.append('%s bridge %s, up, with %s' % ('+' if link is None else '~', name, ', '.join(sorted(want)) or 'no address'))
+                    again.append('bridge %s' % name)
+                for extra in sorted(have - want):
+                    lines.append('- address %s of bridge %s' % (extra, name))
+                    if not check_mode:
+                        _checked(run, ['ip', 'addr', 'del', extra, 'dev', name], 'bridge %s' % name)
+            for netns, ifname, _end in bridge.ports:
+                port = links.get(ifname)
+                if port is not None and port.get('master') != name:
+                    lines.append('~ %s joins bridge %s (netns %s)' % (ifname, name, netns))
+                    again.append('ports %s' % netns)
+    if not check_mode:
+        for command in sorted(set(again)):
+            _checked(run, ['/bin/sh', HELPER] + command.split(), 'netns.sh %s' % command)
+    return lines, diffs
+
+
+def host_leftovers(host, before, run, check_mode, forward_before=FORWARD_BEFORE):
+    """Undo what ``before`` (the files host/ had when the run began, and under
+    ``forward-before`` what FORWARD_BEFORE held then: the run may remove /run/netns-systemd)
+    asked for and ``host`` no longer does: the owned table deleted, forwarding put back as it
+    was before netns.sh set it, bridges the collection made removed (one with other ports is
+    kept, and said). ([lines], [warnings]); nothing changes in ``check_mode``."""
+    lines, warnings = [], []
+    files = host.files()
+    if 'nftables' in before and 'nftables' not in files and _table_listing(run):
+        lines.append('- nftables table %s' % TABLE)
+        if not check_mode:
+            _checked(run, ['nft', 'delete', 'table'] + TABLE.split(), 'nft delete table')
+    if 'forward' not in files and before.get('forward-before') is not None:
+        if before['forward-before'].strip() == '0' and (read_file(FORWARD_PATH) or '').strip() != '0':
+            lines.append('- sysctl %s = 0 (as it was before netns.systemd set it)' % FORWARD_KEY)
+            if not check_mode:
+                with open(FORWARD_PATH, 'w') as f:
+                    f.write('0\n')
+        if not check_mode and os.path.isfile(forward_before) and not os.path.islink(forward_before):
+            os.unlink(forward_before)
+    gone = made_bridges(before.get('bridges')) - set(name for name, bridge in host.bridges.items() if not bridge.adopt)
+    if gone:
+        links = _links(run)
+        for name in sorted(gone):
+            link = links.get(name)
+            if link is None or (link.get('linkinfo') or {}).get('info_kind') != 'bridge':
+                continue
+            ports = sorted(other for other, data in links.items() if data.get('master') == name)
+            if ports:
+                warnings.append('bridge %s, made by netns.systemd, is kept: %s joined it' % (name, ', '.join(ports)))
+                continue
+            lines.append('- bridge %s' % name)
+            if not check_mode:
+                _checked(run, ['ip', 'link', 'del', name], 'removing bridge %s' % name)
+    return lines, warnings

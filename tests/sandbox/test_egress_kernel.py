@@ -1,0 +1,189 @@
+"""Bridges, egress and port forwards for real, in the sandbox: the files the module renders,
+run by netns.sh as the units run them; packets from a namespace reach an "outside"
+namespace that has no route back to it, and a forwarded port answers from there and from
+the host; the live host is compared with the files, repaired, and cleaned up on absent,
+while a table of the user's survives."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+import kernel
+from ansible_collections.netns.systemd.plugins.module_utils._files import write_atomically
+from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries
+from ansible_collections.netns.systemd.plugins.module_utils._hostnet import FORWARD_BEFORE, TABLE, HostNet, host_before, host_drift, host_leftovers
+from ansible_collections.netns.systemd.plugins.module_utils._paths import HELPER, HOST_DIR, NS_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
+
+pytestmark = pytest.mark.skipif(not os.path.exists('/usr/sbin/nft') and not os.path.exists('/sbin/nft'), reason='nft is not installed')
+
+# "wan" stands for the internet: behind the host's uplink up0, with no route to 10.0.0.0/8.
+NAMESPACES = [
+    {'name': 'wan', 'links': [{'name': 'eth0', 'peer': 'up0', 'addresses': ['203.0.113.2/24'], 'peer_addresses': ['203.0.113.1/24']}]},
+    {'name': 'app', 'links': [{'addresses': ['10.20.0.2/30'], 'peer_addresses': ['10.20.0.1/30'],
+                               'routes': [{'dst': 'default', 'gateway': '10.20.0.1'}]}],
+     'egress': {'interface': 'up0'}, 'ports': [{'host_port': 8080, 'port': 8000}]},
+    {'name': 'a', 'links': [{'bridge': 'br-ns', 'addresses': ['10.30.0.2/24'], 'routes': [{'dst': 'default', 'gateway': '10.30.0.1'}]}]},
+    {'name': 'b', 'links': [{'bridge': 'br-ns', 'addresses': ['10.30.0.3/24'], 'routes': [{'dst': 'default', 'gateway': '10.30.0.1'}]}]},
+]
+BRIDGES = [{'name': 'br-ns', 'addresses': ['10.30.0.1/24'], 'egress': {'interface': 'up0'}}]
+
+
+def run(argv):
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def sh(*args):
+    subprocess.run(['/bin/sh', HELPER] + list(args), check=True)
+
+
+def reaches(netns, address):
+    return subprocess.run(['ip', 'netns', 'exec', netns, 'ping', '-c', '1', '-W', '2', address],
+                          capture_output=True, check=False).returncode == 0
+
+
+def build(namespaces=None, bridges=None):
+    """Every file of the namespaces and the host written, and run as the units run them."""
+    write_atomically(HELPER, HELPER_SCRIPT)
+    entries = parse_entries(NAMESPACES if namespaces is None else namespaces)
+    host = HostNet.parse(entries, BRIDGES if bridges is None else bridges)
+    for entry in entries:
+        for name, text in entry.files().items():
+            write_atomically(os.path.join(NS_DIR, entry.name, name), text)
+    for name, text in host.files().items():
+        write_atomically(os.path.join(HOST_DIR, name), text)
+    for entry in entries:
+        sh('up', entry.name)
+    for entry in entries:
+        sh('links', entry.name)
+        sh('ports', entry.name)
+    return entries, host
+
+
+def remove(names):
+    """What the units' stops do: each veth's end inside deleted (the pair goes at once), then the name."""
+    for name in names:
+        for link in kernel.ip_json(name, 'link', 'show'):
+            if link['ifname'] != 'lo':
+                kernel.ip(name, 'link', 'del', link['ifname'], check=False)
+        kernel.ip(None, 'netns', 'delete', name)
+
+
+def serve(netns, address, port):
+    """A TCP server inside ``netns`` that answers each connection with the namespace's name."""
+    code = ('import socket,sys\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n'
+            's.bind((sys.argv[1],int(sys.argv[2])));s.listen(8)\n'
+            'while True:\n c,_=s.accept();c.sendall(sys.argv[3].encode());c.close()\n')
+    proc = subprocess.Popen(['ip', 'netns', 'exec', netns, sys.executable, '-c', code, address, str(port), netns])
+    deadline = time.monotonic() + 30
+    while not ask(netns, address, port):
+        assert proc.poll() is None and time.monotonic() < deadline, 'the server in %s did not start' % netns
+        time.sleep(0.05)
+    return proc
+
+
+def ask(netns, address, port):
+    """What the server at address:port says, asked from ``netns`` (None: the host); '' when nothing answers."""
+    code = ('import socket,sys\ntry:\n c=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=3);print(c.recv(64).decode())\n'
+            'except OSError:\n pass\n')
+    argv = (['ip', 'netns', 'exec', netns] if netns else []) + [sys.executable, '-c', code, address, str(port)]
+    return subprocess.run(argv, capture_output=True, text=True, check=False).stdout.strip()
+
+
+def test_outbound_nat_port_forward_and_a_shared_bridge():
+    with open('/proc/sys/net/ipv4/ip_forward', 'w') as f:
+        f.write('0\n')
+    subprocess.run(['nft', 'add', 'table', 'ip', 'mine'], check=True)
+    entries, host = build()
+    # Before the host side is applied: no forwarding, no NAT, nothing reaches the outside.
+    assert not reaches('app', '203.0.113.2')
+    # On a shared segment, the bridge's namespaces reach each other and the host.
+    assert reaches('a', '10.30.0.3') and reaches('b', '10.30.0.1')
+    assert kernel.link(None, 've-a0').get('master') == 'br-ns'
+    lines, _diffs = host_drift(host, run, check_mode=True)
+    assert '~ sysctl net.ipv4.ip_forward = 1 (was 0)' in lines and '~ nftables table %s' % TABLE in lines
+    sh('host')
+    assert host_drift(host, run, check_mode=True) == ([], [])
+    with open(FORWARD_BEFORE) as f:
+        assert f.read().strip() == '0'
+    # Outbound through NAT: wan has no route to 10.20.0.0/30 or 10.30.0.0/24.
+    assert reaches('app', '203.0.113.2') and reaches('a', '203.0.113.2') and reaches('b', '203.0.113.2')
+    assert not reaches('wan', '10.20.0.2')
+    server = serve('app', '10.20.0.2', 8000)
+    try:
+        # The forwarded port answers from the outside, and from the host itself.
+        assert ask('wan', '203.0.113.1', 8080) == 'app'
+        assert ask(None, '203.0.113.1', 8080) == 'app'
+        # Not from 127.0.0.1: that would need route_localnet (see the docs).
+        assert ask(None, '127.0.0.1', 8080) == ''
+    finally:
+        server.kill()
+        server.wait()
+    assert 'table ip mine' in run(['nft', 'list', 'tables'])[1]
+
+    # Drift: the table deleted by hand, a port taken out of the bridge, an address added.
+    subprocess.run(['nft', 'delete', 'table'] + TABLE.split(), check=True)
+    kernel.ip(None, 'link', 'set', 've-b0', 'nomaster')
+    kernel.ip(None, 'addr', 'add', '10.99.0.1/24', 'dev', 'br-ns')
+    lines, diffs = host_drift(host, run, check_mode=True)
+    assert sorted(lines) == ['- address 10.99.0.1/24 of bridge br-ns', '~ nftables table %s' % TABLE, '~ ve-b0 joins bridge br-ns (netns b)']
+    assert not diffs[0]['before'] and 'masquerade' in diffs[0]['after']
+    assert host_drift(host, run, check_mode=False)[0] == lines
+    assert host_drift(host, run, check_mode=True) == ([], [])
+    assert reaches('b', '203.0.113.2')
+
+    # Absent: nothing of it stays but the user's table; forwarding is put back to 0.
+    before = host_before(HOST_DIR)
+    remove(entry.name for entry in entries)
+    empty = HostNet.parse([], [])
+    lines, warnings = host_leftovers(empty, before, run, check_mode=True)
+    assert lines == ['- nftables table %s' % TABLE, '- sysctl net.ipv4.ip_forward = 0 (as it was before netns.systemd set it)',
+                     '- bridge br-ns'] and warnings == []
+    assert host_leftovers(empty, before, run, check_mode=False) == (lines, [])
+    assert 'br-ns' not in [link['ifname'] for link in kernel.ip_json(None, 'link', 'show')]
+    assert run(['nft', 'list', 'tables'])[1].split() == ['table', 'ip', 'mine']
+    with open('/proc/sys/net/ipv4/ip_forward') as f:
+        assert f.read().strip() == '0'
+    assert host_leftovers(empty, before, run, check_mode=False) == ([], [])
+
+
+def test_forwarding_that_was_on_stays_on():
+    with open('/proc/sys/net/ipv4/ip_forward', 'w') as f:
+        f.write('1\n')
+    _entries, host = build(NAMESPACES[:2], [])
+    sh('host')
+    before = host_before(HOST_DIR)
+    lines, _warnings = host_leftovers(HostNet.parse([], []), before, run, check_mode=False)
+    assert lines == ['- nftables table %s' % TABLE]
+    with open('/proc/sys/net/ipv4/ip_forward') as f:
+        assert f.read().strip() == '1'
+
+
+def test_a_made_bridge_with_a_port_of_someone_else_is_kept():
+    _entries, host = build(NAMESPACES[2:3], [{'name': 'br-ns', 'addresses': ['10.30.0.1/24']}])
+    before = {'bridges': host.bridge_lines()}
+    remove(['a'])
+    kernel.ip(None, 'link', 'add', 'theirs0', 'type', 'veth', 'peer', 'name', 'theirs1')
+    kernel.ip(None, 'link', 'set', 'theirs0', 'master', 'br-ns')
+    assert host_leftovers(HostNet.parse([], []), before, run, check_mode=False) == (
+        [], ['bridge br-ns, made by netns.systemd, is kept: theirs0 joined it'])
+
+
+def test_an_adopted_bridge_is_used_as_it_is_and_never_removed():
+    kernel.ip(None, 'link', 'add', 'br-lan', 'up', 'type', 'bridge')
+    kernel.ip(None, 'addr', 'add', '10.40.0.1/24', 'dev', 'br-lan')
+    namespaces = [{'name': 'a', 'links': [{'bridge': 'br-lan', 'addresses': ['10.40.0.2/24']}], 'egress': {}}]
+    _entries, host = build(namespaces, [{'name': 'br-lan', 'adopt': True}])
+    sh('host')
+    assert kernel.link(None, 've-a0').get('master') == 'br-lan'
+    assert reaches('a', '10.40.0.1')
+    before = host_before(HOST_DIR)
+    assert before['bridges'] == 'br-lan adopted\n' and before['forward-before'] is not None
+    remove(['a'])
+    host_leftovers(HostNet.parse([], []), before, run, check_mode=False)
+    assert kernel.addresses(None, 'br-lan') == set(['10.40.0.1/24'])
+    assert kernel.link(None, 'br-lan') is not None
