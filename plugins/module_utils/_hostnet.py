@@ -310,6 +310,20 @@ class HostNet:
                               % (name, hook, priority, ''.join('\t\t%s\n' % rule for rule in rules)))
         return 'table %s\ndelete table %s\ntable %s {\n%s}\n' % (TABLE, TABLE, TABLE, '\n'.join(chains))
 
+    def check(self, run):
+        """Load the owned table into a new, empty namespace, before any change: InvalidInput
+        when nft is missing or refuses it. Keeps its listing for host_drift."""
+        table = self.table()
+        if table is None:
+            return
+        try:
+            self.table_listing = table_listing_of(table, run)
+        except NetnsError as exc:
+            raise InvalidInput('the NAT rules of egress and port forwards cannot be loaded (install nftables; this kernel '
+                               'needs nf_tables with NAT): %s' % exc)
+
+    table_listing = None
+
     def files(self):
         """{name: text} of the files in host/ (``users``: the namespaces they are for)."""
         files = {}
@@ -413,7 +427,7 @@ def host_drift(host, run, check_mode):
         again = ['host']
     if 'nftables' in files:
         live = _table_listing(run)
-        wanted = table_listing_of(files['nftables'], run)
+        wanted = host.table_listing if host.table_listing is not None else table_listing_of(files['nftables'], run)
         if live.strip() != wanted.strip():
             lines.append('~ nftables table %s' % TABLE)
             diffs.append(file_diff('nft list table %s' % TABLE, live or None, wanted))

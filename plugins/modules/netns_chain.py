@@ -476,6 +476,8 @@ def main():
         host = HostNet.parse(entries, params['bridges'], made_before=made_bridges(before.get('bridges')))
         if not manages_host(host, before, [e.name for e in entries], params['bridges']):
             host = None
+        else:
+            host.check(module.run_command)
         check_sysctl_keys(entries)
         with Rulesets(entries, module.run_command) as rulesets:
             rulesets.check()

@@ -15,6 +15,7 @@ import kernel
 from ansible_collections.netns.systemd.plugins.module_utils._files import write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._hostnet import FORWARD_BEFORE, TABLE, HostNet, host_before, host_drift, host_leftovers
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 from ansible_collections.netns.systemd.plugins.module_utils._paths import HELPER, HOST_DIR, NS_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
 
@@ -187,3 +188,16 @@ def test_an_adopted_bridge_is_used_as_it_is_and_never_removed():
     host_leftovers(HostNet.parse([], []), before, run, check_mode=False)
     assert kernel.addresses(None, 'br-lan') == set(['10.40.0.1/24'])
     assert kernel.link(None, 'br-lan') is not None
+
+
+def test_the_table_is_loaded_into_a_scratch_namespace_first_and_nft_missing_is_a_clear_error():
+    _entries, host = build(NAMESPACES[:2], [])
+    host.check(run)
+    assert 'dnat ip to 10.20.0.2:8000' in host.table_listing
+    # Nothing of it reached the sandbox's own ruleset.
+    assert run(['nft', 'list', 'ruleset'])[1].strip() == ''
+
+    def no_nft(argv):
+        raise OSError(2, 'No such file or directory: %r' % argv[0])
+    with pytest.raises(InvalidInput, match='cannot be loaded \\(install nftables'):
+        HostNet.parse(parse_entries(NAMESPACES[:2]), []).check(no_nft)

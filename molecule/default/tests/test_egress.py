@@ -50,7 +50,17 @@ def test_two_namespaces_share_a_bridge_made_by_the_collection(host):
     host.run_expect([0], 'ping -c1 -W2 10.30.0.2')
 
 
-def test_a_namespace_has_its_own_ruleset(host):
+CONNECT = ("python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(3)\n"
+           "try:\n s.connect((sys.argv[1], int(sys.argv[2]))); print(\"open\")\n"
+           "except socket.timeout:\n print(\"dropped\")\n"
+           "except ConnectionRefusedError:\n print(\"refused\")' %s %d")
+
+
+def test_a_namespace_has_its_own_ruleset_and_a_dropped_port_really_drops(host):
+    # Nothing listens in yellow: a port is refused at once, but 9090, which yellow's ruleset drops.
+    assert host.check_output(CONNECT % ('10.30.0.3', 9091)) == 'refused'
+    assert host.check_output(CONNECT % ('10.30.0.3', 9090)) == 'dropped'
+    assert host.check_output(CONNECT % ('10.30.0.2', 9090)) == 'refused'
     assert "yellow's own rule" in host.check_output('ip netns exec yellow nft list ruleset')
     assert 'yellow' not in host.check_output('nft list ruleset')
     assert host.check_output('ip netns exec red nft list ruleset') == ''
