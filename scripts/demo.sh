@@ -59,10 +59,18 @@ in_box systemctl --no-pager status netns-boot.service netns_name@blue.service ne
 # What makes blue's veths when the unit starts on its own (the boot batch did it this time).
 in_box systemctl --no-pager cat netns-veth-up@blue.service | sed -n '/netns-systemd.conf/,$p'
 
-show "6. second run: nothing to change"
+show "6. what the host has: netns_info, drawn by the netns_picture filter (examples/picture.yml)"
+ansible-playbook -i "$work/inventory" examples/picture.yml -e picture_dir="$work/pictures" | grep -A1 'info.problems' || true
+cat "$work/pictures/$NAME.mmd"
+if [ -f "$work/pictures/$NAME.svg" ]; then
+    cp "$work/pictures/$NAME.svg" "${NETNS_DEMO_PICTURE:-/tmp/netns-demo.svg}"
+    echo "(the same as SVG: ${NETNS_DEMO_PICTURE:-/tmp/netns-demo.svg})"
+fi
+
+show "7. second run: nothing to change"
 ansible-playbook -i "$work/inventory" examples/service_in_netns.yml | tail -n 3
 
-show "7. reboot the container: everything comes back from the units alone"
+show "8. reboot the container: everything comes back from the units alone"
 podman restart "$NAME" >/dev/null
 wait_for_boot
 in_box ip netns list

@@ -129,7 +129,8 @@ def _check_dns(dns, where):
 
 
 def parse_entries(namespaces, sys_class_net='/sys/class/net'):
-    """Every NamespaceEntry of the host, validated whole before anything is touched."""
+    """Every NamespaceEntry of the host, validated whole before anything is touched
+    (``sys_class_net`` None: macvlan parents are not looked for)."""
     entries, seen, specs = [], set(), []
     for index, item in enumerate(namespaces):
         name = item.get('name')
@@ -168,7 +169,7 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
             elif kind == 'macvlan':
                 options = dict(link, netns=name, name=link.get('name') or 'mv-%s' % name)
                 spec = macvlan_spec(options, '%s (macvlan %s)' % (link_where, options['name']), {'state': 'present'})
-                if entry.state == 'present' and not os.path.exists(os.path.join(sys_class_net, spec.parent)):
+                if entry.state == 'present' and sys_class_net and not os.path.exists(os.path.join(sys_class_net, spec.parent)):
                     raise InvalidInput("%s: macvlan parent %r does not exist on the host" % (link_where, spec.parent))
             else:
                 check_custom_kind(kind)

@@ -1,0 +1,346 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, netns.systemd developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a host has: its named namespaces with their links, addresses, routes, processes,
+units and bound services, the unnamed namespaces processes hold, and what differs from a
+declared list (health). Read-only. Every namespace is read through one netlink socket opened
+inside it (setns, no fork); processes come from one pass over /proc. Private to the
+collection: not an API.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import json
+import os
+import socket
+
+from ansible_collections.netns.systemd.plugins.module_utils._chain import dropin_index
+from ansible_collections.netns.systemd.plugins.module_utils._files import read_file
+from ansible_collections.netns.systemd.plugins.module_utils._nsfs import NETNS_RUN_DIR, list_netns, netns_id
+from ansible_collections.netns.systemd.plugins.module_utils._paths import DROPIN_NAME, NS_DIR, UNIT_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._snapshot import kind_of, macvlan_mode_of
+from ansible_collections.netns.systemd.plugins.module_utils._units import creator_unit, link_unit
+
+GATHER = ('links', 'routes', 'pids', 'units', 'services')
+RT_TABLE_MAIN = 254
+RTN_UNICAST = 1
+_PROTOCOLS = {2: 'kernel', 3: 'boot', 4: 'static', 16: 'dhcp', 9: 'ra'}
+_BINDING_PREFIX = 'NetworkNamespacePath=%s/' % NETNS_RUN_DIR
+
+
+def _mac(value):
+    return value if value and value != '00:00:00:00:00:00' else None
+
+
+def read_links(rtnl):
+    """[link dict] of one namespace (addresses filled in), and {ifindex: name}."""
+    links, names = [], {}
+    for msg in rtnl.get_links():
+        name = msg.get_attr('IFLA_IFNAME')
+        names[msg['index']] = name
+        kind = kind_of(msg)
+        link = {
+            'ifname': name,
+            'ifindex': msg['index'],
+            'kind': kind or ('loopback' if name == 'lo' else 'device'),
+            'state': msg.get_attr('IFLA_OPERSTATE') or 'UNKNOWN',
+            'up': bool(msg['flags'] & 1),
+            'mtu': msg.get_attr('IFLA_MTU'),
+            'mac': _mac(msg.get_attr('IFLA_ADDRESS')),
+            'addresses': [],
+            # Filled in once every namespace is read: the far end of a veth, a macvlan's
+            # parent, a bridge port's bridge.
+            'peer': None, 'peer_netns': None, 'parent': None, 'mode': None, 'master': None,
+            '_link': msg.get_attr('IFLA_LINK'), '_nsid': msg.get_attr('IFLA_LINK_NETNSID'),
+            '_other_netns': msg.get_attr('IFLA_LINK_NETNSID') is not None,
+            '_master': msg.get_attr('IFLA_MASTER'),
+        }
+        if kind == 'macvlan':
+            link['mode'] = macvlan_mode_of(msg)
+        links.append(link)
+    by_index = dict((link['ifindex'], link) for link in links)
+    for msg in rtnl.get_addr():
+        link = by_index.get(msg['index'])
+        if link is None:
+            continue
+        local = msg.get_attr('IFA_LOCAL') if msg['family'] == socket.AF_INET else None
+        link['addresses'].append('%s/%d' % (local or msg.get_attr('IFA_ADDRESS'), msg['prefixlen']))
+    for link in links:
+        if link['_master'] in names:
+            link['master'] = names[link['_master']]
+    return links, names
+
+
+def read_routes(rtnl, names):
+    """The unicast routes of the main table, IPv4 then IPv6, from one dump of both."""
+    routes = []
+    for msg in rtnl.get_routes(family=socket.AF_UNSPEC):
+        family = msg['family']
+        if (family not in (socket.AF_INET, socket.AF_INET6) or msg['type'] != RTN_UNICAST
+                or msg.get_attr('RTA_TABLE', msg['table']) != RT_TABLE_MAIN):
+            continue
+        zero = '0.0.0.0' if family == socket.AF_INET else '::'
+        dst = ipaddress.ip_network('%s/%d' % (msg.get_attr('RTA_DST') or zero, msg['dst_len']), strict=False)
+        routes.append({
+            'dst': 'default' if msg['dst_len'] == 0 else str(dst),
+            'gateway': msg.get_attr('RTA_GATEWAY'),
+            'dev': names.get(msg.get_attr('RTA_OIF')),
+            'protocol': _PROTOCOLS.get(msg['proto'], str(msg['proto'])),
+            'family': 'inet' if family == socket.AF_INET else 'inet6',
+        })
+    routes.sort(key=lambda route: route['family'] != 'inet')
+    return routes
+
+
+def pair_links(spaces, host_ids=None):
+    """Fill in peer and peer_netns of veths, parent of macvlans: ``spaces`` is {netns or
+    None (the host): [link dict]}, ``host_ids`` {nsid: name} as the host numbers namespaces.
+
+    A host end names its peer's namespace by an id the host gave it: that pair is exact.
+    Between two namespaces only the interface indexes are known (the id is the namespace's
+    own): the peer is the unpaired veth of another namespace whose index is this one's link
+    and whose link is this one's index (indexes repeat across namespaces, so the host's
+    pairs are made first)."""
+    host_ids = host_ids or {}
+    paired = set()
+
+    def pair(netns, link, other_netns, other):
+        link['peer'], link['peer_netns'] = other['ifname'], other_netns
+        other['peer'], other['peer_netns'] = link['ifname'], netns
+        paired.update([id(link), id(other)])
+
+    def mutual(link, other):
+        return other['kind'] == 'veth' and other['ifindex'] == link['_link'] and other['_link'] == link['ifindex'] and other is not link
+
+    for link in spaces.get(None, ()):
+        if link['kind'] == 'veth' and id(link) not in paired:
+            other_netns = host_ids.get(link['_nsid']) if link['_other_netns'] else None
+            for other in spaces.get(other_netns, ()) if (other_netns is not None or not link['_other_netns']) else ():
+                if mutual(link, other) and id(other) not in paired:
+                    pair(None, link, other_netns, other)
+                    break
+    for netns, links in sorted(spaces.items(), key=lambda item: item[0] or ''):
+        if netns is None:
+            continue
+        for link in links:
+            if link['kind'] == 'veth' and id(link) not in paired:
+                places = [(other_netns, spaces[other_netns]) for other_netns in sorted(n for n in spaces if n not in (None, netns))]
+                if not link['_other_netns']:
+                    places = [(netns, links)]
+                for other_netns, others in places:
+                    found = [other for other in others if mutual(link, other) and id(other) not in paired]
+                    if found:
+                        pair(netns, link, other_netns, found[0])
+                        break
+            elif link['kind'] in ('macvlan', 'macvtap', 'ipvlan', 'vlan') and link['_link']:
+                parents = spaces.get(None, ()) if link['_other_netns'] else links
+                parent = [other for other in parents if other['ifindex'] == link['_link']]
+                link['parent'] = parent[0]['ifname'] if parent else None
+    for links in spaces.values():
+        for link in links:
+            for key in ('_link', '_other_netns', '_master', '_nsid'):
+                link.pop(key, None)
+
+
+def process_netns():
+    """{inode: [pid]} of every process, from one pass over /proc (a process that ends on the
+    way is skipped)."""
+    found = {}
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                inode = os.stat('/proc/%s/ns/net' % entry).st_ino
+            except OSError:
+                continue
+            found.setdefault(inode, []).append(int(entry))
+    for pids in found.values():
+        pids.sort()
+    return found
+
+
+def describe_pid(pid):
+    """{pid, command, unit}: the command's name and the systemd unit whose cgroup holds it."""
+    command = (read_file('/proc/%d/comm' % pid) or '').strip() or None
+    unit = None
+    for line in (read_file('/proc/%d/cgroup' % pid) or '').splitlines():
+        path = line.split(':', 2)[-1]
+        for part in reversed(path.split('/')):
+            if part.endswith(('.service', '.scope')):
+                unit = part
+                break
+        if unit:
+            break
+    return {'pid': pid, 'command': command, 'unit': unit}
+
+
+def identify(pid, named, host_inode):
+    """Where process ``pid`` is: {pid, inode, netns} (netns: a name, 'host', or None for an
+    unnamed namespace); None when there is no such process."""
+    try:
+        inode = os.stat('/proc/%d/ns/net' % pid).st_ino
+    except OSError:
+        return None
+    names = [name for name, value in named.items() if value == inode]
+    return {'pid': pid, 'inode': inode, 'netns': names[0] if names else ('host' if inode == host_inode else None)}
+
+
+def bound_services(unit_dir=UNIT_DIR):
+    """{service: netns} of the services netns_unit bound (their drop-in names the namespace)."""
+    found = {}
+    try:
+        entries = os.listdir(unit_dir)
+    except OSError:
+        return found
+    for entry in entries:
+        if entry.endswith('.service.d') and not entry.startswith('netns'):
+            for line in (read_file(os.path.join(unit_dir, entry, DROPIN_NAME)) or '').splitlines():
+                if line.startswith(_BINDING_PREFIX):
+                    found[entry[:-len('.d')]] = line[len(_BINDING_PREFIX):]
+    return found
+
+
+def collection_units(names, unit_dir=UNIT_DIR, ns_dir=NS_DIR):
+    """{netns: [unit]} of the namespaces the collection manages (a creator's drop-in or its
+    ns/NAME files): the creator, then its link units."""
+    index = dropin_index(unit_dir)
+    found = {}
+    for name in names:
+        kinds = sorted(index.get(name, {}))
+        if kinds or os.path.isdir(os.path.join(ns_dir, name)) or os.path.lexists(os.path.join(unit_dir, creator_unit(name) + '.d')):
+            found[name] = [creator_unit(name)] + [link_unit(kind, name) for kind in kinds]
+    return found
+
+
+def netns_ids(run):
+    """{name: nsid} as ``ip netns list`` shows them (ids the host has given; one process)."""
+    rc, out, _err = run(['ip', '-j', 'netns', 'list'])
+    if rc != 0 or not out.strip():
+        return {}
+    return dict((item['name'], item.get('id')) for item in json.loads(out) if 'name' in item)
+
+
+def gather_info(handles, run, unit_states, names=None, what=GATHER, pid=None, unit_dir=UNIT_DIR, ns_dir=NS_DIR):
+    """The host's namespaces (those of ``names``, or all) with what ``what`` asks for, the
+    unnamed namespaces processes hold, the host's links, and where ``pid`` is.
+    ``unit_states(units)`` gives {unit: (active, enabled)}; ``run(argv)`` runs a command."""
+    named = dict((name, netns_id(name)) for name in list_netns())
+    named = dict((name, inode) for name, inode in named.items() if inode is not None)
+    chosen = sorted(name for name in named if names is None or name in names)
+    host_inode = os.stat('/proc/self/ns/net').st_ino
+    ids = netns_ids(run)
+    result = {'namespaces': {}, 'unnamed': [], 'host': {}}
+    for name in chosen:
+        result['namespaces'][name] = {'name': name, 'inode': named[name], 'nsid': ids.get(name), 'managed': False}
+    if 'links' in what or 'routes' in what:
+        host_links, host_names = read_links(handles.rtnl(None))
+        spaces = {None: host_links}
+        for name in chosen:
+            rtnl = handles.rtnl(name)
+            links, by_index = read_links(rtnl)
+            spaces[name] = links
+            info = result['namespaces'][name]
+            if 'links' in what:
+                info['links'] = links
+            if 'routes' in what:
+                info['routes'] = read_routes(rtnl, by_index)
+        pair_links(spaces, dict((nsid, name) for name, nsid in ids.items() if nsid is not None))
+        result['host']['links'] = host_links
+        if 'routes' in what:
+            result['host']['routes'] = read_routes(handles.rtnl(None), host_names)
+    holders = process_netns() if ('pids' in what or pid is not None) else {}
+    if 'pids' in what:
+        for name in chosen:
+            result['namespaces'][name]['pids'] = [describe_pid(p) for p in holders.get(named[name], ())]
+        known = set(named.values()) | set([host_inode])
+        result['unnamed'] = [{'inode': inode, 'pids': [describe_pid(p) for p in pids]}
+                             for inode, pids in sorted(holders.items()) if inode not in known]
+    if 'units' in what:
+        managed = collection_units(chosen, unit_dir, ns_dir)
+        states = unit_states([unit for units in managed.values() for unit in units]) if managed else {}
+        for name, units in managed.items():
+            result['namespaces'][name]['managed'] = True
+            result['namespaces'][name]['units'] = [{'unit': unit, 'active': states.get(unit, (False, False))[0],
+                                                    'enabled': states.get(unit, (False, False))[1]} for unit in units]
+    if 'services' in what:
+        bound = dict((service, netns) for service, netns in bound_services(unit_dir).items() if netns in chosen)
+        pids = main_pids(run, sorted(bound))
+        for name in chosen:
+            result['namespaces'][name]['services'] = []
+        for service, netns in sorted(bound.items()):
+            main = pids.get(service) or 0
+            place = identify(main, named, host_inode) if main else None
+            result['namespaces'][netns]['services'].append({
+                'service': service, 'main_pid': main or None, 'running': bool(place),
+                'inside': bool(place) and place['inode'] == named[netns],
+                'runs_in': place['netns'] if place else None,
+            })
+    if pid is not None:
+        result['identify'] = identify(pid, named, host_inode)
+    return result
+
+
+def main_pids(run, services):
+    """{service: MainPID} from one ``systemctl show``."""
+    if not services:
+        return {}
+    rc, out, _err = run(['systemctl', 'show', '-p', 'Id,MainPID', '--'] + list(services))
+    found = {}
+    for block in out.strip().split('\n\n') if rc == 0 else ():
+        fields = dict(line.split('=', 1) for line in block.splitlines() if '=' in line)
+        if fields.get('Id') and fields.get('MainPID', '').isdigit():
+            found[fields['Id']] = int(fields['MainPID'])
+    return found
+
+
+def health(info, entries=None):
+    """One line per problem: services outside their namespace, units of the collection that
+    are not active and, with the declared ``entries``, namespaces and links declared but
+    missing, or there but not declared."""
+    problems = []
+    namespaces = info['namespaces']
+    for name, item in sorted(namespaces.items()):
+        for service in item.get('services', ()):
+            if service['running'] and not service['inside']:
+                problems.append('service %s is bound to netns %s but runs in %s' % (
+                    service['service'], name, 'the host' if service['runs_in'] == 'host' else
+                    ('netns %s' % service['runs_in'] if service['runs_in'] else 'an unnamed namespace')))
+        for unit in item.get('units', ()):
+            if not unit['active']:
+                problems.append('netns %s: unit %s is not active' % (name, unit['unit']))
+    if entries is None:
+        return problems
+    declared = dict((entry.name, entry) for entry in entries)
+    expected = {}
+    custom = set()
+    for entry in entries:
+        if entry.state != 'present':
+            continue
+        expected.setdefault(entry.name, set())
+        if entry.custom:
+            custom.add(entry.name)
+        for specs in entry.links.values():
+            for spec in specs:
+                for end in spec.ends:
+                    if end.netns is not None:
+                        expected.setdefault(end.netns, set()).add(end.ifname)
+    for name, entry in sorted(declared.items()):
+        if entry.state == 'present' and name not in namespaces:
+            problems.append('netns %s is declared but missing' % name)
+        elif entry.state == 'absent' and name in namespaces:
+            problems.append('netns %s is declared absent but exists' % name)
+    for name, item in sorted(namespaces.items()):
+        if name not in declared:
+            problems.append('netns %s exists but is not declared' % name)
+            continue
+        if 'links' not in item or name not in expected:
+            continue
+        have = set(link['ifname'] for link in item['links'])
+        for ifname in sorted(expected[name] - have):
+            problems.append('netns %s: link %s is declared but missing' % (name, ifname))
+        if name not in custom:
+            for ifname in sorted(have - expected[name] - set(['lo'])):
+                problems.append('netns %s: link %s exists but is not declared' % (name, ifname))
+    return problems

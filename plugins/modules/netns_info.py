@@ -1,0 +1,167 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, netns.systemd developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: netns_info
+short_description: What network namespaces a host has, what is in them, and what differs from the declared ones
+version_added: 0.1.0
+description:
+  - Reads every named network namespace of the host (C(/run/netns)), or those of O(names), and returns per namespace
+    its name, inode and netns id; whether the collection manages it, with its units and their states; its links
+    (kind, veth peer and its namespace, macvlan parent and mode, bridge, MTU, MAC, state, addresses); its routes;
+    the processes inside, with their command and systemd unit (what C(ip netns pids) gives); and the services bound
+    to it by M(netns.systemd.netns_unit), each checked to run inside it (the inode comparison of its O(netns.systemd.netns_unit#module:verify)).
+  - Also returns the host's own links and routes, the unnamed namespaces that processes hold (containers, services
+    with C(PrivateNetwork=)) with their processes, and, with O(pid), which namespace a process is in (C(ip netns identify)).
+  - Each namespace is read through one netlink socket opened inside it (no process per namespace), and the processes
+    from one pass over C(/proc), so it runs in about the time of C(ip -all netns exec ip -j addr) on a host with
+    hundreds of namespaces (see C(benchmarks/bench_info.py)).
+  - R(problems,ansible_collections.netns.systemd.netns_info_module#return-problems) gives one line per problem found,
+    so that a play over a fleet can fail or report on them.
+  - Changes nothing; check mode returns the same.
+author:
+  - netns.systemd developers (@netns-systemd)
+extends_documentation_fragment:
+  - netns.systemd.netns
+requirements:
+  - pyroute2 >= 0.7.2 on the managed host
+  - systemd, for O(gather=units) and O(gather=services)
+options:
+  names:
+    description: Only these namespaces (the others are not read). All of them when omitted.
+    type: list
+    elements: str
+  gather:
+    description:
+      - What to read of each namespace. C(links) and C(routes) read netlink inside it; C(pids) reads C(/proc) once
+        (and finds the unnamed namespaces); C(units) asks systemd about the collection's units once; C(services) reads
+        the bindings of M(netns.systemd.netns_unit) and their main processes.
+    type: list
+    elements: str
+    choices: [links, routes, pids, units, services]
+    default: [links, routes, pids, units, services]
+  pid:
+    description: A process to find the namespace of (returned as RV(identify)).
+    type: int
+  declared:
+    description:
+      - The namespaces the host should have, as given to M(netns.systemd.netns_chain) (O(netns.systemd.netns_chain#module:namespaces)),
+        or the C(netns_namespaces) of the C(netns) role. With it, RV(problems) also says what is declared but
+        missing and what is there but not declared (stray namespaces, links left by hand).
+      - Validated as M(netns.systemd.netns_chain) validates it; a macvlan parent is not looked for.
+    type: list
+    elements: dict
+seealso:
+  - module: netns.systemd.netns_chain
+  - module: netns.systemd.netns_unit
+  - plugin: netns.systemd.netns_picture
+    plugin_type: filter
+'''
+
+EXAMPLES = r'''
+- name: What the host has
+  netns.systemd.netns_info:
+  register: info
+
+- name: Fail when a host differs from its declared namespaces, or a service runs outside its namespace
+  netns.systemd.netns_info:
+    declared: "{{ netns_namespaces }}"
+    gather: [links, units, services]
+  register: health
+  failed_when: health.problems | length > 0
+
+- name: Which namespace is process 4242 in
+  netns.systemd.netns_info:
+    pid: 4242
+    gather: []
+  register: where
+
+- name: A picture of the host (Mermaid)
+  ansible.builtin.debug:
+    msg: "{{ info | netns.systemd.netns_picture('mermaid') }}"
+'''
+
+RETURN = r'''
+namespaces:
+  description: Each named namespace read, by name.
+  returned: always
+  type: dict
+  sample:
+    blue:
+      name: blue
+      inode: 4026532291
+      nsid: 0
+      managed: true
+      units: [{unit: netns_name@blue.service, active: true, enabled: true}, {unit: netns-veth@blue.service, active: true, enabled: false}]
+      links:
+        - {ifname: ve-blue1, ifindex: 2, kind: veth, state: UP, up: true, mtu: 1500, mac: "5a:1c:0e:11:22:33",
+           addresses: [10.10.1.2/24, "fe80::581c:eff:fe11:2233/64"], peer: ve-blue0, peer_netns: null, parent: null, mode: null, master: null}
+      routes: [{dst: default, gateway: 10.10.1.1, dev: ve-blue1, protocol: static, family: inet}]
+      pids: [{pid: 812, command: busybox, unit: web.service}]
+      services: [{service: web.service, main_pid: 812, running: true, inside: true, runs_in: blue}]
+host:
+  description: The host's own C(links) and C(routes), in the same form (when those are gathered).
+  returned: always
+  type: dict
+unnamed:
+  description: Namespaces that processes hold but that have no name in C(/run/netns), with their inode and processes (when C(pids) is gathered).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{inode: 4026532500, pids: [{pid: 977, command: nginx, unit: nginx.service}]}]
+identify:
+  description: Where O(pid) is, with C(netns) a name, C(host), or null for an unnamed namespace; null when there is no such process.
+  returned: when O(pid) is given
+  type: dict
+  sample: {pid: 4242, inode: 4026532291, netns: blue}
+problems:
+  description:
+    - One line per problem. Always, a bound service that runs outside its namespace and a unit of the collection that
+      is not active; with O(declared), a namespace or link declared but missing, and one there but not declared.
+  returned: always
+  type: list
+  elements: str
+  sample: ["service web.service is bound to netns blue but runs in the host", "netns stray exists but is not declared",
+           "netns blue: link tmp0 exists but is not declared"]
+'''
+
+from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries
+from ansible_collections.netns.systemd.plugins.module_utils._info import GATHER, gather_info, health
+from ansible_collections.netns.systemd.plugins.module_utils._module import new_module, run_safely
+from ansible_collections.netns.systemd.plugins.module_utils._paths import UNIT_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._systemd import systemctl_runner, unit_states
+
+ARGUMENT_SPEC = dict(
+    names=dict(type='list', elements='str'),
+    gather=dict(type='list', elements='str', choices=list(GATHER), default=list(GATHER)),
+    pid=dict(type='int'),
+    declared=dict(type='list', elements='dict'),
+)
+
+
+def main():
+    module = new_module(ARGUMENT_SPEC)
+    params = module.params
+
+    def run():
+        from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles
+        entries = parse_entries(params['declared'], sys_class_net=None) if params['declared'] is not None else None
+        systemctl = systemctl_runner(module)
+        with NamespaceHandles() as handles:
+            info = gather_info(handles, module.run_command, lambda units: unit_states(units, systemctl, UNIT_DIR),
+                               names=params['names'], what=params['gather'], pid=params['pid'])
+        info['problems'] = health(info, entries)
+        return info
+
+    result = run_safely(module, run)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,30 @@
+"""The health lines of netns_info, from a result as gather_info makes it (the result itself is
+read for real in tests/sandbox/test_info_kernel.py and in the hostile molecule scenario)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries
+from ansible_collections.netns.systemd.plugins.module_utils._info import health
+
+
+def test_one_line_per_problem():
+    info = {'namespaces': {
+        'blue': {'links': [{'ifname': 'lo'}, {'ifname': 've-blue1'}],
+                 'units': [{'unit': 'netns_name@blue.service', 'active': True}, {'unit': 'netns-veth@blue.service', 'active': False}],
+                 'services': [{'service': 'web.service', 'running': True, 'inside': False, 'runs_in': 'host'},
+                              {'service': 'db.service', 'running': True, 'inside': False, 'runs_in': None},
+                              {'service': 'idle.service', 'running': False, 'inside': False, 'runs_in': None},
+                              {'service': 'ok.service', 'running': True, 'inside': True, 'runs_in': 'blue'}]},
+        'tag': {'links': [{'ifname': 'lo'}, {'ifname': 'anything0'}]},
+        'old': {'links': [{'ifname': 'lo'}]},
+    }}
+    assert health(info) == ['service web.service is bound to netns blue but runs in the host',
+                            'service db.service is bound to netns blue but runs in an unnamed namespace',
+                            'netns blue: unit netns-veth@blue.service is not active']
+    declared = parse_entries([{'name': 'blue', 'links': [{'type': 'veth'}, {'name': 'veth-b', 'peer': 'veth-r', 'peer_netns': 'red'}]},
+                              {'name': 'red'}, {'name': 'old', 'state': 'absent'},
+                              {'name': 'tag', 'links': [{'type': 'custom', 'up_inside': 'true'}]}], sys_class_net=None)
+    assert health(info, declared)[3:] == ['netns old is declared absent but exists', 'netns red is declared but missing',
+                                          'netns blue: link veth-b is declared but missing']
