@@ -77,7 +77,10 @@ unprivileged() {
     trap 'rm -rf "$NOBODY_WORK"' EXIT
     dest=$(collection_copy "$NOBODY_WORK")
     chmod -R a+rX "$NOBODY_WORK"
-    (cd "$dest" && setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$NOBODY_WORK" \
+    # A home of its own, the one place nobody may write (ansible's config makes ~/.ansible/tmp).
+    mkdir "$NOBODY_WORK/home"
+    chown nobody:nogroup "$NOBODY_WORK/home"
+    (cd "$dest" && setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$NOBODY_WORK/home" \
         "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/unit)
 }
 
