@@ -13,9 +13,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
+import os
 
 from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends
-from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, describe_end
 from ansible_collections.netns.systemd.plugins.module_utils._netns import create_missing_netns, remove_netns
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles, NetlinkError
@@ -29,6 +30,28 @@ from ansible_collections.netns.systemd.plugins.module_utils._snapshot import (
     kind_of,
     macvlan_mode_of,
 )
+
+
+def default_route_links(proc='/proc/net'):
+    """The host interfaces that carry a default route (IPv4 or IPv6), from /proc."""
+    found = set()
+    try:
+        with open(os.path.join(proc, 'route')) as f:
+            for line in list(f)[1:]:
+                fields = line.split()
+                if len(fields) > 7 and fields[1] == '00000000' and fields[7] == '00000000':
+                    found.add(fields[0])
+    except (IOError, OSError):
+        pass
+    try:
+        with open(os.path.join(proc, 'ipv6_route')) as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) == 10 and fields[0] == '0' * 32 and fields[1] == '00':
+                    found.add(fields[9])
+    except (IOError, OSError):
+        pass
+    return found
 
 
 class _Step:
@@ -191,6 +214,11 @@ class _Converger:
             there = self.lookup(spec.peer)
             conflict = self.veth_conflict(spec, here, there)
             in_the_way = [(spec.end, here), (spec.peer, there)]
+        elif spec.kind == 'move':
+            # Whatever has the name inside is the interface moved in before (its host name is gone).
+            if here is None:
+                self.check_movable(spec)
+            conflict, in_the_way = None, []
         else:
             parent = self.snapshot(None).links.get(spec.parent)
             if parent is None:
@@ -211,8 +239,30 @@ class _Converger:
         for end in spec.ends:
             self.plan_end(end, None if here is None else self.lookup(end))
 
+    def check_movable(self, spec):
+        """InvalidInput unless the host interface of a move is there, and may be taken."""
+        device = self.snapshot(None).links.get(spec.parent)
+        if device is None:
+            raise InvalidInput('%s: %s is neither on the host nor in netns %s' % (spec.label, describe_end(None, spec.parent), spec.end.netns))
+        if not spec.force and device['flags'] & IFF_UP and spec.parent in default_route_links():
+            raise InvalidInput('%s: %s is up and carries the host\'s default route; moving it would cut the host off '
+                               '(set force: true to move it anyway)' % (spec.label, describe_end(None, spec.parent)))
+
     def plan_creation(self, spec):
         end = spec.end
+        if spec.kind == 'move':
+            def create():
+                rtnl = self.handles.rtnl(None)
+                index = self.index(None, spec.parent)
+                rtnl.link('set', index=index, state='down')
+                rtnl.link('set', index=index, net_ns_fd=self.handles.fd(end.netns))
+                if end.ifname != spec.parent:
+                    inside = self.handles.rtnl(end.netns)
+                    inside.link('set', index=inside.link_lookup(ifname=spec.parent)[0], ifname=end.ifname)
+                self.created_keys.add(end.key)
+            self.stale.update([end.key, (None, spec.parent)])
+            self.creations.append(_Step(['+ %s' % spec.label], create))
+            return
         if spec.kind == 'veth':
             peer = spec.peer
 

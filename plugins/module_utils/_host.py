@@ -14,7 +14,7 @@ __metaclass__ = type
 import ipaddress
 import os
 
-from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, macvlan_spec, veth_spec
+from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, macvlan_spec, move_spec, veth_spec
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables, render_nftables_file
 from ansible_collections.netns.systemd.plugins.module_utils._hostnet import bridge_port_file
@@ -166,6 +166,9 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
                         raise InvalidInput('%s: a veth that joins bridge %r has its host end in the bridge: %s cannot be given '
                                            '(give the bridge its addresses)' % (link_where, link['bridge'], ', '.join(clash)))
                     entry.bridge_ports.append((spec.peer.ifname, link['bridge'], spec))
+            elif kind == 'move':
+                options = dict(link, netns=name)
+                spec = move_spec(options, '%s (move %s)' % (link_where, link.get('device')), {'state': 'present'})
             elif kind == 'macvlan':
                 options = dict(link, netns=name, name=link.get('name') or 'mv-%s' % name)
                 spec = macvlan_spec(options, '%s (macvlan %s)' % (link_where, options['name']), {'state': 'present'})

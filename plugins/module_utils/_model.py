@@ -22,8 +22,9 @@ from ansible_collections.netns.systemd.plugins.module_utils._names import (
     describe_end,
 )
 
-# The kinds of link the model knows, and the one list of macvlan modes.
-LINK_KINDS = ('veth', 'macvlan')
+# The kinds of link the model knows, and the one list of macvlan modes. A ``move`` is a host
+# interface (a NIC, a tap) moved into a namespace, its ``parent`` the name it has on the host.
+LINK_KINDS = ('veth', 'macvlan', 'move')
 MACVLAN_MODES = ('private', 'vepa', 'bridge', 'passthru', 'source')
 MTU_MIN = 68
 MTU_MAX = 65535
@@ -85,8 +86,10 @@ class End:
 class LinkSpec:
     """A veth pair (``end`` and ``peer``) or a macvlan (``end`` on host link ``parent``)."""
 
-    def __init__(self, kind, end, peer=None, parent=None, mode=None, state='present', recreate=False, create_netns=False):
+    def __init__(self, kind, end, peer=None, parent=None, mode=None, state='present', recreate=False, create_netns=False, force=False):
         self.kind = kind
+        # A moved interface that carries the host's default route (and is up) is taken only with force.
+        self.force = force
         self.end = end
         self.peer = peer
         self.parent = parent
@@ -103,6 +106,8 @@ class LinkSpec:
     def label(self):
         if self.kind == 'veth':
             return 'veth %s <-> %s' % (self.end.label, self.peer.label)
+        if self.kind == 'move':
+            return 'interface %s moved in as %s' % (describe_end(None, self.parent), self.end.label)
         return 'macvlan %s on %s (mode %s)' % (self.end.label, describe_end(None, self.parent), self.mode)
 
 
@@ -250,6 +255,16 @@ def macvlan_spec(item, where, defaults=None):
                     **_common(item, defaults or {}))
 
 
+def move_spec(item, where, defaults=None):
+    """A LinkSpec of a host interface (``device``) moved into namespace ``netns`` as ``name``
+    (the same name when omitted)."""
+    if not item.get('device'):
+        raise InvalidInput('%s: device (the host interface to move in) is required' % where)
+    device = _ifname(item['device'], where, 'device')
+    end = _end(dict(item, name=item.get('name') or device), where)
+    return LinkSpec('move', end, parent=device, force=bool(item.get('force')), **_common(item, defaults or {}))
+
+
 _SPEC_BUILDERS = {'veth': veth_spec, 'macvlan': macvlan_spec}
 
 
@@ -279,7 +294,11 @@ def specs_from_params(kind, params, item_keys):
 def check_unique_ends(specs):
     owners = {}
     for spec in specs:
-        for end in spec.ends:
-            if end.key in owners:
-                raise InvalidInput('%s is named twice: in %s and in %s' % (end.label, owners[end.key].label, spec.label))
-            owners[end.key] = spec
+        keys = [(end.key, end.label) for end in spec.ends]
+        if spec.kind == 'move':
+            # The host interface it takes is one of the host's names too.
+            keys.append(((None, spec.parent), describe_end(None, spec.parent)))
+        for key, label in keys:
+            if key in owners:
+                raise InvalidInput('%s is named twice: in %s and in %s' % (label, owners[key].label, spec.label))
+            owners[key] = spec

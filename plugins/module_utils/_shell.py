@@ -28,6 +28,8 @@ HELPER_SCRIPT = '''#!/bin/sh
 #   ports NAME              the host ends of NAME's veths join their bridges (netns-bridge@NAME)
 #   unports NAME            ... and leave them
 #   host                    IPv4 forwarding and the table inet netns_systemd (netns-host.service)
+#   move-in NS DEV NAME S   the host interface DEV (waited for S seconds) moved into NS as NAME
+#   move-out NS NAME DEV    ... and given back to the host as DEV (netns-move@NS)
 # Nothing here writes through a symbolic link.
 set -u
 RUN=/run/netns
@@ -197,6 +199,26 @@ unports() {
     done < "$file"
 }
 
+# A host interface moved into a namespace, renamed there; one that is there already is kept.
+move_in() {
+    if ip -n "$1" link show dev "$3" >/dev/null 2>&1; then
+        return 0
+    fi
+    wait_link "$2" "$4" "interface to move into $1" || return 1
+    ip link set dev "$2" down && ip link set dev "$2" netns "$1" || return 1
+    [ "$2" = "$3" ] || ip -n "$1" link set dev "$2" name "$3"
+}
+
+# Given back to the host under its own name: the kernel returns only physical devices when
+# a namespace goes (a tap or a veth would be destroyed with it).
+move_out() {
+    ip -n "$1" link show dev "$2" >/dev/null 2>&1 || return 0
+    ip -n "$1" link set dev "$2" down || return 1
+    [ "$2" = "$3" ] || ip -n "$1" link set dev "$2" name "$3" || return 1
+    # Into the namespace of this shell (the host's), named by its pid: "ip -n" runs in NS.
+    ip -n "$1" link set dev "$3" netns $$
+}
+
 # host/forward: IPv4 forwarding on, its value before that kept once a boot (in /run) for
 # netns_chain to put back when nothing needs it; host/nftables: the owned table, replaced
 # whole in one transaction (no other table is touched).
@@ -327,7 +349,9 @@ case $command in
     ports) ports "$1" ;;
     unports) unports "$1" ;;
     host) host ;;
+    move-in) move_in "$1" "$2" "$3" "$4" ;;
+    move-out) move_out "$1" "$2" "$3" ;;
     *) say "usage: $0 up NAME | veth NS1 IF1 NS2 IF2 | links NAME | wait-link IF SECONDS | boot | bridge BR | ports NAME" \
-           "| unports NAME | host"; exit 2 ;;
+           "| unports NAME | host | move-in NS DEV NAME SECONDS | move-out NS NAME DEV"; exit 2 ;;
 esac
 '''

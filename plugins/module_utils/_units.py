@@ -262,7 +262,8 @@ WantedBy=%s
 
 
 def link_template_text(kind):
-    return {'veth': VETH_TEMPLATE, 'macvlan': MACVLAN_TEMPLATE, BRIDGE_KIND: BRIDGE_TEMPLATE}.get(kind, LINK_TEMPLATE)
+    # A moved interface may be a NIC named late, like a macvlan parent: not before network-pre.
+    return {'veth': VETH_TEMPLATE, 'macvlan': MACVLAN_TEMPLATE, 'move': MACVLAN_TEMPLATE, BRIDGE_KIND: BRIDGE_TEMPLATE}.get(kind, LINK_TEMPLATE)
 
 
 # ---------------------------------------------------------------- quoting
@@ -374,6 +375,16 @@ def macvlan_lines(spec):
     return lines, stop
 
 
+def move_lines(spec):
+    """A host interface moved into the namespace when the unit starts (waited for as a macvlan
+    parent is), set up there, and given back to the host under its own name when it stops."""
+    end = spec.end
+    lines = [exec_line('ExecStart', ['/bin/sh', HELPER, 'move-in', end.netns, spec.parent, end.ifname, str(PARENT_WAIT_SECONDS)])]
+    lines += _end_up_lines(end)
+    stop = [exec_line('ExecStop', ['/bin/sh', HELPER, 'move-out', end.netns, end.ifname, spec.parent], ignore_failure=True)]
+    return lines, stop
+
+
 CUSTOM_PHASES = ('up_outside', 'up_inside', 'down_inside', 'down_outside')
 
 
@@ -445,7 +456,7 @@ def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), ph
         if kind == 'veth':
             stop_groups.append(veth_stop_lines(spec))
         else:
-            spec_start, spec_stop = macvlan_lines(spec)
+            spec_start, spec_stop = (move_lines if kind == 'move' else macvlan_lines)(spec)
             start += spec_start
             stop_groups.append(spec_stop)
         for end in spec.ends:

@@ -213,14 +213,20 @@ options:
         suboptions:
           type:
             description:
-              - C(veth), C(macvlan), or the name of a custom type (lowercase letters, digits, C(_)),
+              - C(veth), C(macvlan), C(move), or the name of a custom type (lowercase letters, digits, C(_)),
                 whose unit C(netns-TYPE@NAME.service) runs the commands given in the four phase options.
+              - C(move) takes an interface of the host (O(namespaces[].links[].device), a NIC, a tap) into the
+                namespace as O(namespaces[].links[].name), with its addresses and routes. C(netns-move@NAME.service) moves
+                it in when it starts (waiting up to 30 seconds for it to appear, not before C(network-pre.target)) and gives
+                it back to the host under its own name when it stops, since the kernel gives back only physical devices
+                when a namespace goes. A device that is neither on the host nor in the namespace is an error before any
+                change, and so is one that is up and carries the host's default route, unless O(namespaces[].links[].force).
             type: str
             default: veth
           name:
             description:
-              - The interface inside the namespace. Defaults to C(ve-NAME1) for a veth and
-                C(mv-NAME) for a macvlan.
+              - The interface inside the namespace. Defaults to C(ve-NAME1) for a veth,
+                C(mv-NAME) for a macvlan, and the device's own name for a move.
             type: str
           peer:
             description: For a veth, the other end. Defaults to C(ve-NAME0).
@@ -235,6 +241,13 @@ options:
               - Joined by C(netns-bridge@NAME.service), which makes the bridge when it is missing (or waits for an
                 adopted one) and is not ordered before C(network-pre.target), since an adopted bridge may come later.
             type: str
+          device:
+            description: For a move, the host interface to move in (required).
+            type: str
+          force:
+            description: For a move, take the interface even when it is up and carries the host's default route.
+            type: bool
+            default: false
           parent:
             description: For a macvlan, the host link it sits on (required).
             type: str
@@ -431,6 +444,7 @@ _LINK = dict(
     addresses=dict(type='list', elements='str'), peer_addresses=dict(type='list', elements='str'),
     mac=dict(type='str'), peer_mac=dict(type='str'), mtu=dict(type='int'), routes=ROUTES, peer_routes=ROUTES,
     up_outside=_PHASE, up_inside=_PHASE, down_inside=_PHASE, down_outside=_PHASE, bridge=dict(type='str'),
+    device=dict(type='str'), force=dict(type='bool', default=False),
 )
 _FORWARD = dict(
     host_port=dict(type='int', required=True), port=dict(type='int'), protocol=dict(type='str', choices=['tcp', 'udp'], default='tcp'),

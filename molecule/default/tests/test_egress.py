@@ -64,3 +64,12 @@ def test_a_namespace_has_its_own_ruleset_and_a_dropped_port_really_drops(host):
     assert "yellow's own rule" in host.check_output('ip netns exec yellow nft list ruleset')
     assert 'yellow' not in host.check_output('nft list ruleset')
     assert host.check_output('ip netns exec red nft list ruleset') == ''
+
+
+def test_a_host_interface_was_moved_in_under_another_name(host):
+    mac = host.check_output('cat /root/nic0.mac')
+    lan0 = link(host, 'lan0', 'yellow')
+    assert lan0['address'] == mac and 'UP' in lan0['flags']
+    assert host.check_output('ip -4 -br -n yellow addr show dev lan0').split()[2:] == ['198.18.0.2/24']
+    assert host.run('ip link show dev nic0').rc != 0
+    assert host.check_output('systemctl is-active netns-move@yellow.service') == 'active'
