@@ -214,6 +214,11 @@ class _Converger:
             there = self.lookup(spec.peer)
             conflict = self.veth_conflict(spec, here, there)
             in_the_way = [(spec.end, here), (spec.peer, there)]
+        elif spec.kind == 'vxlan':
+            if self.snapshot(None).links.get(spec.parent) is None:
+                raise InvalidInput('%s: underlay %r does not exist on the host' % (spec.label, spec.parent))
+            conflict = self.vxlan_conflict(spec, here)
+            in_the_way = [(spec.end, here)]
         elif spec.kind == 'move':
             # Whatever has the name inside is the interface moved in before (its host name is gone).
             if here is None:
@@ -239,6 +244,17 @@ class _Converger:
         for end in spec.ends:
             self.plan_end(end, None if here is None else self.lookup(end))
 
+    def vxlan_conflict(self, spec, here):
+        if here is None:
+            return None
+        if kind_of(here) != 'vxlan':
+            return '%s exists as a %s, not a vxlan' % (spec.end.label, kind_of(here) or 'device')
+        data = here.get_attr('IFLA_LINKINFO').get_attr('IFLA_INFO_DATA')
+        vni = data.get_attr('IFLA_VXLAN_ID') if data is not None else None
+        if vni != spec.vni:
+            return '%s is a vxlan with VNI %s, not %d' % (spec.end.label, vni, spec.vni)
+        return None
+
     def check_movable(self, spec):
         """InvalidInput unless the host interface of a move is there, and may be taken."""
         device = self.snapshot(None).links.get(spec.parent)
@@ -250,6 +266,19 @@ class _Converger:
 
     def plan_creation(self, spec):
         end = spec.end
+        if spec.kind == 'vxlan':
+            def create():
+                request = {'ifname': end.ifname, 'kind': 'vxlan', 'vxlan_id': spec.vni, 'vxlan_port': spec.port,
+                           'vxlan_link': self.index(None, spec.parent), 'net_ns_fd': self.handles.fd(end.netns)}
+                if spec.group is not None:
+                    request['vxlan_group' if spec.group.version == 4 else 'vxlan_group6'] = str(spec.group)
+                # Made from the host: the vxlan's socket stays in the host's namespace.
+                self.handles.rtnl(None).link('add', **request)
+                self.created_links.append(end)
+                self.created_keys.add(end.key)
+            self.stale.add(end.key)
+            self.creations.append(_Step(['+ %s' % spec.label], create))
+            return
         if spec.kind == 'move':
             def create():
                 rtnl = self.handles.rtnl(None)

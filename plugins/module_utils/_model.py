@@ -24,7 +24,9 @@ from ansible_collections.netns.systemd.plugins.module_utils._names import (
 
 # The kinds of link the model knows, and the one list of macvlan modes. A ``move`` is a host
 # interface (a NIC, a tap) moved into a namespace, its ``parent`` the name it has on the host.
-LINK_KINDS = ('veth', 'macvlan', 'move')
+LINK_KINDS = ('veth', 'macvlan', 'move', 'vxlan')
+VXLAN_PORT = 4789
+VNI_MAX = (1 << 24) - 1
 MACVLAN_MODES = ('private', 'vepa', 'bridge', 'passthru', 'source')
 MTU_MIN = 68
 MTU_MAX = 65535
@@ -108,6 +110,8 @@ class LinkSpec:
             return 'veth %s <-> %s' % (self.end.label, self.peer.label)
         if self.kind == 'move':
             return 'interface %s moved in as %s' % (describe_end(None, self.parent), self.end.label)
+        if self.kind == 'vxlan':
+            return 'vxlan %s (vni %d on %s)' % (self.end.label, self.vni, describe_end(None, self.parent))
         return 'macvlan %s on %s (mode %s)' % (self.end.label, describe_end(None, self.parent), self.mode)
 
 
@@ -263,6 +267,44 @@ def move_spec(item, where, defaults=None):
     device = _ifname(item['device'], where, 'device')
     end = _end(dict(item, name=item.get('name') or device), where)
     return LinkSpec('move', end, parent=device, force=bool(item.get('force')), **_common(item, defaults or {}))
+
+
+def vxlan_spec(item, where, defaults=None):
+    """A LinkSpec of a vxlan in namespace ``netns`` whose UDP socket stays on the host, on
+    ``underlay``: VNI ``vni``, destination ``port``, and the underlay addresses of the other
+    hosts (``remotes``, static FDB entries) or a multicast ``group``."""
+    if not item.get('name'):
+        raise InvalidInput('%s: name is required' % where)
+    vni = item.get('vni')
+    if isinstance(vni, bool) or not isinstance(vni, int) or not 1 <= vni <= VNI_MAX:
+        raise InvalidInput('%s: vni %r is not a number from 1 to %d' % (where, vni, VNI_MAX))
+    if not item.get('underlay'):
+        raise InvalidInput('%s: underlay (the host interface that carries the vxlan) is required' % where)
+    port = item.get('port') if item.get('port') is not None else VXLAN_PORT
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise InvalidInput('%s: port %r is not a port number (1 to 65535)' % (where, port))
+    remotes, group = [], None
+    for value in item.get('remotes') or ():
+        try:
+            remote = ipaddress.ip_address(value)
+        except ValueError:
+            raise InvalidInput('%s: remote %r is not an IPv4 or IPv6 address' % (where, value))
+        if remote not in remotes:
+            remotes.append(remote)
+    if item.get('group'):
+        try:
+            group = ipaddress.ip_address(item['group'])
+        except ValueError:
+            group = None
+        if group is None or not group.is_multicast:
+            raise InvalidInput('%s: group %r is not a multicast address' % (where, item['group']))
+        if remotes:
+            raise InvalidInput('%s: give remotes or a group, not both' % where)
+    elif not remotes:
+        raise InvalidInput('%s: a vxlan needs remotes (the underlay addresses of the other hosts) or a multicast group' % where)
+    spec = LinkSpec('vxlan', _end(item, where), parent=_ifname(item['underlay'], where, 'underlay'), **_common(item, defaults or {}))
+    spec.vni, spec.port, spec.remotes, spec.group = vni, port, tuple(remotes), group
+    return spec
 
 
 _SPEC_BUILDERS = {'veth': veth_spec, 'macvlan': macvlan_spec}

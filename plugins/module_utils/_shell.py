@@ -30,6 +30,7 @@ HELPER_SCRIPT = '''#!/bin/sh
 #   host                    IPv4 forwarding and the table inet netns_systemd (netns-host.service)
 #   move-in NS DEV NAME S   the host interface DEV (waited for S seconds) moved into NS as NAME
 #   move-out NS NAME DEV    ... and given back to the host as DEV (netns-move@NS)
+#   fdb NS VXLAN REMOTE     the vxlan's FDB entry towards another host (netns-vxlan@NS)
 # Nothing here writes through a symbolic link.
 set -u
 RUN=/run/netns
@@ -160,7 +161,7 @@ wait_link() {
 
 # The line of host/bridges for bridge BR: made when missing (two namespaces may race to
 # make it), up, its addresses set; or, adopted, waited for and left as its owner made it.
-bridge() {
+make_bridge() {
     file=''' + HOST_DIR + '''/bridges
     if [ -f "$file" ]; then
         while read -r name how addresses; do
@@ -186,7 +187,7 @@ ports() {
     file=''' + NS_DIR + '''/$1/bridge
     [ -f "$file" ] || return 0
     while read -r port br; do
-        bridge "$br" < /dev/null || return 1
+        make_bridge "$br" < /dev/null || return 1
         ip link set "$port" master "$br" up || return 1
     done < "$file"
 }
@@ -217,6 +218,14 @@ move_out() {
     [ "$2" = "$3" ] || ip -n "$1" link set dev "$2" name "$3" || return 1
     # Into the namespace of this shell (the host's), named by its pid: "ip -n" runs in NS.
     ip -n "$1" link set dev "$3" netns $$
+}
+
+# The all-zero FDB entry of a vxlan towards REMOTE (flooding there), added once.
+fdb() {
+    case " $(bridge -n "$1" fdb show dev "$2" 2>/dev/null | tr '\n' ' ')" in
+        *" 00:00:00:00:00:00 dst $3 "*) return 0 ;;
+    esac
+    bridge -n "$1" fdb append 00:00:00:00:00:00 dev "$2" dst "$3"
 }
 
 # host/forward: IPv4 forwarding on, its value before that kept once a boot (in /run) for
@@ -345,13 +354,15 @@ case $command in
     wait-link) wait_link "$1" "$2" ;;
     links) links "$1" ;;
     boot) boot ;;
-    bridge) bridge "$1" ;;
+    bridge) make_bridge "$1" ;;
     ports) ports "$1" ;;
     unports) unports "$1" ;;
     host) host ;;
     move-in) move_in "$1" "$2" "$3" "$4" ;;
     move-out) move_out "$1" "$2" "$3" ;;
+    fdb) fdb "$1" "$2" "$3" ;;
     *) say "usage: $0 up NAME | veth NS1 IF1 NS2 IF2 | links NAME | wait-link IF SECONDS | boot | bridge BR | ports NAME" \
-           "| unports NAME | host | move-in NS DEV NAME SECONDS | move-out NS NAME DEV"; exit 2 ;;
+           "| unports NAME | host | move-in NS DEV NAME SECONDS | move-out NS NAME DEV" \
+           "| fdb NS VXLAN REMOTE"; exit 2 ;;
 esac
 '''

@@ -263,7 +263,8 @@ WantedBy=%s
 
 def link_template_text(kind):
     # A moved interface may be a NIC named late, like a macvlan parent: not before network-pre.
-    return {'veth': VETH_TEMPLATE, 'macvlan': MACVLAN_TEMPLATE, 'move': MACVLAN_TEMPLATE, BRIDGE_KIND: BRIDGE_TEMPLATE}.get(kind, LINK_TEMPLATE)
+    return {'veth': VETH_TEMPLATE, 'macvlan': MACVLAN_TEMPLATE, 'move': MACVLAN_TEMPLATE, 'vxlan': MACVLAN_TEMPLATE,
+            BRIDGE_KIND: BRIDGE_TEMPLATE}.get(kind, LINK_TEMPLATE)
 
 
 # ---------------------------------------------------------------- quoting
@@ -385,6 +386,22 @@ def move_lines(spec):
     return lines, stop
 
 
+def vxlan_lines(spec):
+    """A vxlan made straight inside the namespace from the host (its UDP socket stays on the
+    host, on the underlay, waited for as a macvlan parent is), its FDB entries towards the
+    other hosts, and its settings."""
+    end = spec.end
+    lines = [exec_line('ExecStartPre', ['/bin/sh', HELPER, 'wait-link', spec.parent, str(PARENT_WAIT_SECONDS)])]
+    group = ['group', str(spec.group), 'dev', spec.parent] if spec.group is not None else ['dev', spec.parent]
+    create = _ip(None, 'link', 'add', end.ifname, *(_into(end) + ['type', 'vxlan', 'id', str(spec.vni), 'dstport', str(spec.port)] + group))
+    # "-": one that exists there already is this one (netns_chain checks its kind and VNI first).
+    lines.append(exec_line('ExecStart', create, ignore_failure=True))
+    lines += [exec_line('ExecStart', ['/bin/sh', HELPER, 'fdb', end.netns, end.ifname, str(remote)]) for remote in spec.remotes]
+    lines += _end_up_lines(end)
+    stop = [exec_line('ExecStop', _ip(end.netns, 'link', 'del', end.ifname), ignore_failure=True)]
+    return lines, stop
+
+
 CUSTOM_PHASES = ('up_outside', 'up_inside', 'down_inside', 'down_outside')
 
 
@@ -456,7 +473,7 @@ def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), ph
         if kind == 'veth':
             stop_groups.append(veth_stop_lines(spec))
         else:
-            spec_start, spec_stop = (move_lines if kind == 'move' else macvlan_lines)(spec)
+            spec_start, spec_stop = {'move': move_lines, 'vxlan': vxlan_lines}.get(kind, macvlan_lines)(spec)
             start += spec_start
             stop_groups.append(spec_stop)
         for end in spec.ends:

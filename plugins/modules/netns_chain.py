@@ -213,7 +213,7 @@ options:
         suboptions:
           type:
             description:
-              - C(veth), C(macvlan), C(move), or the name of a custom type (lowercase letters, digits, C(_)),
+              - C(veth), C(macvlan), C(move), C(vxlan), or the name of a custom type (lowercase letters, digits, C(_)),
                 whose unit C(netns-TYPE@NAME.service) runs the commands given in the four phase options.
               - C(move) takes an interface of the host (O(namespaces[].links[].device), a NIC, a tap) into the
                 namespace as O(namespaces[].links[].name), with its addresses and routes. C(netns-move@NAME.service) moves
@@ -221,12 +221,16 @@ options:
                 it back to the host under its own name when it stops, since the kernel gives back only physical devices
                 when a namespace goes. A device that is neither on the host nor in the namespace is an error before any
                 change, and so is one that is up and carries the host's default route, unless O(namespaces[].links[].force).
+              - C(vxlan) is made from the host straight into the namespace, so its UDP socket stays on the host, on
+                O(namespaces[].links[].underlay), and the namespace has no way out but the overlay. It floods to
+                O(namespaces[].links[].remotes) (all-zero FDB entries, compared and repaired on each run) or to a multicast
+                O(namespaces[].links[].group). C(netns-vxlan@NAME.service) waits up to 30 seconds for the underlay.
             type: str
             default: veth
           name:
             description:
               - The interface inside the namespace. Defaults to C(ve-NAME1) for a veth,
-                C(mv-NAME) for a macvlan, and the device's own name for a move.
+                C(mv-NAME) for a macvlan, C(vx-NAME) for a vxlan, and the device's own name for a move.
             type: str
           peer:
             description: For a veth, the other end. Defaults to C(ve-NAME0).
@@ -240,6 +244,26 @@ options:
                 or routes of its own; O(namespaces[].links[].addresses) are the namespace's on the bridge's segment).
               - Joined by C(netns-bridge@NAME.service), which makes the bridge when it is missing (or waits for an
                 adopted one) and is not ordered before C(network-pre.target), since an adopted bridge may come later.
+            type: str
+          vni:
+            description: For a vxlan, its VNI (1 to 16777215, required); an existing vxlan with another VNI is an error.
+            type: int
+          underlay:
+            description: For a vxlan, the host interface its packets go out of (required).
+            type: str
+          port:
+            description: For a vxlan, the UDP destination port. Defaults to C(4789).
+            type: int
+          remotes:
+            description:
+              - For a vxlan, the underlay addresses of the other hosts of the overlay.
+              - The C(netns) role fills them in when they are left out (and there is no O(namespaces[].links[].group))
+                with the other hosts of the play with a vxlan of the same VNI, by the address of their underlay interface in
+                their facts (see the C(netns.systemd.netns_vxlan_remotes) filter).
+            type: list
+            elements: str
+          group:
+            description: For a vxlan, a multicast group to flood to instead of O(namespaces[].links[].remotes).
             type: str
           device:
             description: For a move, the host interface to move in (required).
@@ -369,8 +393,9 @@ options:
     default: true
   converge:
     description:
-      - After starting the units, converge the live veth and macvlan links exactly (remove addresses and
-        static routes that are not listed, fix MTU and MAC), as the link modules do. Needs O(start=true).
+      - After starting the units, converge the live veth, macvlan and moved links exactly (remove addresses and
+        static routes that are not listed, fix MTU and MAC), as the link modules do, and the host side (see
+        O(bridges)). Needs O(start=true).
     type: bool
     default: true
 seealso:
@@ -435,6 +460,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_i
 from ansible_collections.netns.systemd.plugins.module_utils._paths import HOST_DIR, UNIT_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import check_sysctl_keys, converge_sysctls
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures, systemctl_runner, unit_states
+from ansible_collections.netns.systemd.plugins.module_utils._vxlan import converge_fdb
 
 # A phase may carry a secret (a key): never logged, never in a unit (see the docs).
 _PHASE = dict(type='str', no_log=True)
@@ -445,6 +471,7 @@ _LINK = dict(
     mac=dict(type='str'), peer_mac=dict(type='str'), mtu=dict(type='int'), routes=ROUTES, peer_routes=ROUTES,
     up_outside=_PHASE, up_inside=_PHASE, down_inside=_PHASE, down_outside=_PHASE, bridge=dict(type='str'),
     device=dict(type='str'), force=dict(type='bool', default=False),
+    vni=dict(type='int'), underlay=dict(type='str'), port=dict(type='int'), remotes=dict(type='list', elements='str'), group=dict(type='str'),
 )
 _FORWARD = dict(
     host_port=dict(type='int', required=True), port=dict(type='int'), protocol=dict(type='str', choices=['tcp', 'udp'], default='tcp'),
@@ -514,14 +541,15 @@ def main():
                 live_plan.close()
 
     def converge_inside(entries, rulesets, check_mode, lines, file_diffs):
-        """The sysctls and nftables rulesets of the namespaces that exist, compared and (but in
+        """The sysctls, nftables rulesets and vxlan FDBs of the namespaces that exist, compared and (but in
         check mode) set: their lines and diffs added to ``lines`` and ``file_diffs``; the
         errors returned, one line each."""
         sysctl_lines, sysctl_errors = converge_sysctls(entries, check_mode)
         nft_lines, nft_diffs, nft_errors = rulesets.converge(check_mode)
-        lines.extend(sysctl_lines + nft_lines)
+        fdb_lines, fdb_errors = converge_fdb(entries, module.run_command, check_mode)
+        lines.extend(sysctl_lines + nft_lines + fdb_lines)
         file_diffs.extend(nft_diffs)
-        return [error for _name, error in sorted(sysctl_errors.items())] + [error for _name, error in sorted(nft_errors.items())]
+        return [error for found in (sysctl_errors, nft_errors, fdb_errors) for _name, error in sorted(found.items())]
 
     def converge_host(host, before, check_mode, lines, file_diffs, warnings):
         """What no longer is on the host removed, then (when ``live``) the host compared with
