@@ -17,6 +17,21 @@ def ip(netns, *args, check=True):
     return subprocess.run(cmd, check=check, capture_output=True, text=True)
 
 
+def run(argv):
+    """(rc, stdout, stderr) of a command, as AnsibleModule.run_command gives them."""
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def veth_to(netns, outside, inside, outside_address, inside_address):
+    """A veth from the host (``outside``) into ``netns`` (``inside``), both ends addressed and up."""
+    ip(None, 'link', 'add', outside, 'type', 'veth', 'peer', 'name', inside, 'netns', netns)
+    ip(None, 'addr', 'add', outside_address, 'dev', outside)
+    ip(None, 'link', 'set', outside, 'up')
+    ip(netns, 'addr', 'add', inside_address, 'dev', inside)
+    ip(netns, 'link', 'set', inside, 'up')
+
+
 def ip_json(netns, *args):
     return json.loads(ip(netns, '-j', *args).stdout or '[]')
 

@@ -33,11 +33,6 @@ NAMESPACES = [
 BRIDGES = [{'name': 'br-ns', 'addresses': ['10.30.0.1/24'], 'egress': {'interface': 'up0'}}]
 
 
-def run(argv):
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
 def sh(*args):
     subprocess.run(['/bin/sh', HELPER] + list(args), check=True)
 
@@ -105,10 +100,10 @@ def test_outbound_nat_port_forward_and_a_shared_bridge():
     # On a shared segment, the bridge's namespaces reach each other and the host.
     assert reaches('a', '10.30.0.3') and reaches('b', '10.30.0.1')
     assert kernel.link(None, 've-a0').get('master') == 'br-ns'
-    lines, _diffs = host_drift(host, run, check_mode=True)
+    lines, _diffs = host_drift(host, kernel.run, check_mode=True)
     assert '~ sysctl net.ipv4.ip_forward = 1 (was 0)' in lines and '~ nftables table %s' % TABLE in lines
     sh('host')
-    assert host_drift(host, run, check_mode=True) == ([], [])
+    assert host_drift(host, kernel.run, check_mode=True) == ([], [])
     with open(FORWARD_BEFORE) as f:
         assert f.read().strip() == '0'
     # Outbound through NAT: wan has no route to 10.20.0.0/30 or 10.30.0.0/24.
@@ -124,32 +119,32 @@ def test_outbound_nat_port_forward_and_a_shared_bridge():
     finally:
         server.kill()
         server.wait()
-    assert 'table ip mine' in run(['nft', 'list', 'tables'])[1]
+    assert 'table ip mine' in kernel.run(['nft', 'list', 'tables'])[1]
 
     # Drift: the table deleted by hand, a port taken out of the bridge, an address added.
     subprocess.run(['nft', 'delete', 'table'] + TABLE.split(), check=True)
     kernel.ip(None, 'link', 'set', 've-b0', 'nomaster')
     kernel.ip(None, 'addr', 'add', '10.99.0.1/24', 'dev', 'br-ns')
-    lines, diffs = host_drift(host, run, check_mode=True)
+    lines, diffs = host_drift(host, kernel.run, check_mode=True)
     assert sorted(lines) == ['- address 10.99.0.1/24 of bridge br-ns', '~ nftables table %s' % TABLE, '~ ve-b0 joins bridge br-ns (netns b)']
     assert not diffs[0]['before'] and 'masquerade' in diffs[0]['after']
-    assert host_drift(host, run, check_mode=False)[0] == lines
-    assert host_drift(host, run, check_mode=True) == ([], [])
+    assert host_drift(host, kernel.run, check_mode=False)[0] == lines
+    assert host_drift(host, kernel.run, check_mode=True) == ([], [])
     assert reaches('b', '203.0.113.2')
 
     # Absent: nothing of it stays but the user's table; forwarding is put back to 0.
     before = host_before(HOST_DIR)
     remove(entry.name for entry in entries)
     empty = HostNet.parse([], [])
-    lines, warnings = host_leftovers(empty, before, run, check_mode=True)
+    lines, warnings = host_leftovers(empty, before, kernel.run, check_mode=True)
     assert lines == ['- nftables table %s' % TABLE, '- sysctl net.ipv4.ip_forward = 0 (as it was before netns.systemd set it)',
                      '- bridge br-ns'] and warnings == []
-    assert host_leftovers(empty, before, run, check_mode=False) == (lines, [])
+    assert host_leftovers(empty, before, kernel.run, check_mode=False) == (lines, [])
     assert 'br-ns' not in [link['ifname'] for link in kernel.ip_json(None, 'link', 'show')]
-    assert run(['nft', 'list', 'tables'])[1].split() == ['table', 'ip', 'mine']
+    assert kernel.run(['nft', 'list', 'tables'])[1].split() == ['table', 'ip', 'mine']
     with open('/proc/sys/net/ipv4/ip_forward') as f:
         assert f.read().strip() == '0'
-    assert host_leftovers(empty, before, run, check_mode=False) == ([], [])
+    assert host_leftovers(empty, before, kernel.run, check_mode=False) == ([], [])
 
 
 def test_forwarding_that_was_on_stays_on():
@@ -158,7 +153,7 @@ def test_forwarding_that_was_on_stays_on():
     _entries, host = build(NAMESPACES[:2], [])
     sh('host')
     before = host_before(HOST_DIR)
-    lines, _warnings = host_leftovers(HostNet.parse([], []), before, run, check_mode=False)
+    lines, _warnings = host_leftovers(HostNet.parse([], []), before, kernel.run, check_mode=False)
     assert lines == ['- nftables table %s' % TABLE]
     with open('/proc/sys/net/ipv4/ip_forward') as f:
         assert f.read().strip() == '1'
@@ -170,7 +165,7 @@ def test_a_made_bridge_with_a_port_of_someone_else_is_kept():
     remove(['a'])
     kernel.ip(None, 'link', 'add', 'theirs0', 'type', 'veth', 'peer', 'name', 'theirs1')
     kernel.ip(None, 'link', 'set', 'theirs0', 'master', 'br-ns')
-    assert host_leftovers(HostNet.parse([], []), before, run, check_mode=False) == (
+    assert host_leftovers(HostNet.parse([], []), before, kernel.run, check_mode=False) == (
         [], ['bridge br-ns, made by netns.systemd, is kept: theirs0 joined it'])
 
 
@@ -185,17 +180,17 @@ def test_an_adopted_bridge_is_used_as_it_is_and_never_removed():
     before = host_before(HOST_DIR)
     assert before['bridges'] == 'br-lan adopted\n' and before['forward-before'] is not None
     remove(['a'])
-    host_leftovers(HostNet.parse([], []), before, run, check_mode=False)
+    host_leftovers(HostNet.parse([], []), before, kernel.run, check_mode=False)
     assert kernel.addresses(None, 'br-lan') == set(['10.40.0.1/24'])
     assert kernel.link(None, 'br-lan') is not None
 
 
 def test_the_table_is_loaded_into_a_scratch_namespace_first_and_nft_missing_is_a_clear_error():
     _entries, host = build(NAMESPACES[:2], [])
-    host.check(run)
+    host.check(kernel.run)
     assert 'dnat ip to 10.20.0.2:8000' in host.table_listing
     # Nothing of it reached the sandbox's own ruleset.
-    assert run(['nft', 'list', 'ruleset'])[1].strip() == ''
+    assert kernel.run(['nft', 'list', 'ruleset'])[1].strip() == ''
 
     def no_nft(argv):
         raise OSError(2, 'No such file or directory: %r' % argv[0])

@@ -27,20 +27,15 @@ table inet filter {
 '''
 
 
-def run(argv):
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
 def ruleset(netns=None):
-    return run((['ip', 'netns', 'exec', netns] if netns else []) + ['nft', 'list', 'ruleset'])[1]
+    return kernel.run((['ip', 'netns', 'exec', netns] if netns else []) + ['nft', 'list', 'ruleset'])[1]
 
 
 def test_it_is_loaded_inside_compared_and_repaired_and_the_host_keeps_its_own():
     host_before = ruleset()
     kernel.ip(None, 'netns', 'add', 'blue')
     entries = parse_entries([{'name': 'blue', 'nftables': RULESET}, {'name': 'notyet', 'nftables': RULESET}])
-    with Rulesets(entries, run) as rulesets:
+    with Rulesets(entries, kernel.run) as rulesets:
         rulesets.check()
         lines, diffs, errors = rulesets.converge(check_mode=True)
         assert (lines, errors) == (['~ nftables blue'], {}) and 'dport 8080 drop' in diffs[0]['after']
@@ -54,7 +49,7 @@ def test_it_is_loaded_inside_compared_and_repaired_and_the_host_keeps_its_own():
         assert 'stray' not in ruleset('blue') and 'tcp dport 8080 drop' in ruleset('blue')
     assert ruleset() == host_before
     # An empty ruleset leaves no rules.
-    with Rulesets(parse_entries([{'name': 'blue', 'nftables': ''}]), run) as rulesets:
+    with Rulesets(parse_entries([{'name': 'blue', 'nftables': ''}]), kernel.run) as rulesets:
         assert rulesets.converge(check_mode=False)[0] == ['~ nftables blue']
     assert ruleset('blue').strip() == ''
 
@@ -62,7 +57,7 @@ def test_it_is_loaded_inside_compared_and_repaired_and_the_host_keeps_its_own():
 def test_a_ruleset_nft_does_not_take_is_refused_before_any_change():
     kernel.ip(None, 'netns', 'add', 'blue')
     subprocess.run(['ip', 'netns', 'exec', 'blue', 'nft', 'add', 'table', 'ip', 'kept'], check=True)
-    with Rulesets(parse_entries([{'name': 'blue', 'nftables': 'table inet t { chain c { tcp dport 80 frobnicate; } }'}]), run) as rulesets:
+    with Rulesets(parse_entries([{'name': 'blue', 'nftables': 'table inet t { chain c { tcp dport 80 frobnicate; } }'}]), kernel.run) as rulesets:
         with pytest.raises(InvalidInput, match='(?s)netns blue: the nftables ruleset does not load .*ruleset:2:.*frobnicate'):
             rulesets.check()
     assert 'table ip kept' in ruleset('blue')
@@ -78,13 +73,9 @@ def _connects(address, port, timeout):
 
 def test_a_dropped_port_really_drops():
     kernel.ip(None, 'netns', 'add', 'blue')
-    kernel.ip(None, 'link', 'add', 'nf0', 'type', 'veth', 'peer', 'name', 'nf1', 'netns', 'blue')
-    kernel.ip(None, 'addr', 'add', '10.77.0.1/30', 'dev', 'nf0')
-    kernel.ip(None, 'link', 'set', 'nf0', 'up')
-    kernel.ip('blue', 'addr', 'add', '10.77.0.2/30', 'dev', 'nf1')
-    kernel.ip('blue', 'link', 'set', 'nf1', 'up')
+    kernel.veth_to('blue', 'nf0', 'nf1', '10.77.0.1/30', '10.77.0.2/30')
     kernel.ip('blue', 'link', 'set', 'lo', 'up')
-    with Rulesets(parse_entries([{'name': 'blue', 'nftables': RULESET}]), run) as rulesets:
+    with Rulesets(parse_entries([{'name': 'blue', 'nftables': RULESET}]), kernel.run) as rulesets:
         rulesets.converge(check_mode=False)
     server = subprocess.Popen(['ip', 'netns', 'exec', 'blue', 'python3', '-c', '''
 import socket, select

@@ -18,21 +18,12 @@ OVERLAY = {'name': 'ova', 'links': [{'type': 'vxlan', 'name': 'vx0', 'vni': 42, 
                                      'addresses': ['172.16.0.1/24']}]}
 
 
-def run(argv):
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
 @pytest.fixture
 def hosts():
     """Host B (namespace hostb) with its own vxlan, VNI 42, towards host A at 10.99.0.1."""
     kernel.ip(None, 'netns', 'add', 'hostb')
     kernel.ip(None, 'netns', 'add', 'ova')
-    kernel.ip(None, 'link', 'add', 'ul0', 'type', 'veth', 'peer', 'name', 'ul1', 'netns', 'hostb')
-    kernel.ip(None, 'addr', 'add', '10.99.0.1/24', 'dev', 'ul0')
-    kernel.ip(None, 'link', 'set', 'ul0', 'up')
-    kernel.ip('hostb', 'addr', 'add', '10.99.0.2/24', 'dev', 'ul1')
-    kernel.ip('hostb', 'link', 'set', 'ul1', 'up')
+    kernel.veth_to('hostb', 'ul0', 'ul1', '10.99.0.1/24', '10.99.0.2/24')
     kernel.ip('hostb', 'link', 'add', 'vxb', 'type', 'vxlan', 'id', '42', 'dstport', '4789', 'dev', 'ul1', 'remote', '10.99.0.1')
     kernel.ip('hostb', 'addr', 'add', '172.16.0.2/24', 'dev', 'vxb')
     kernel.ip('hostb', 'link', 'set', 'vxb', 'up')
@@ -62,13 +53,13 @@ def test_the_converger_and_the_fdb_run_live(hosts):
     entries = parse_entries([OVERLAY])
     result = converge_links(live_specs(entries)['ova'], check_mode=False)
     assert result['diff_lines'][0] == '+ vxlan ova:vx0 (vni 42 on host:ul0)'
-    assert converge_fdb(entries, run, check_mode=True) == (['+ fdb ova:vx0 dst 10.99.0.2'], {})
+    assert converge_fdb(entries, kernel.run, check_mode=True) == (['+ fdb ova:vx0 dst 10.99.0.2'], {})
     assert not reaches('ova', '172.16.0.2')
-    assert converge_fdb(entries, run, check_mode=False) == (['+ fdb ova:vx0 dst 10.99.0.2'], {})
+    assert converge_fdb(entries, kernel.run, check_mode=False) == (['+ fdb ova:vx0 dst 10.99.0.2'], {})
     assert reaches('ova', '172.16.0.2')
-    assert converge_fdb(entries, run, check_mode=False) == ([], {})
+    assert converge_fdb(entries, kernel.run, check_mode=False) == ([], {})
     subprocess.run(['bridge', '-n', 'ova', 'fdb', 'append', '00:00:00:00:00:00', 'dev', 'vx0', 'dst', '10.99.0.9'], check=True)
-    assert converge_fdb(entries, run, check_mode=False) == (['- fdb ova:vx0 dst 10.99.0.9'], {})
+    assert converge_fdb(entries, kernel.run, check_mode=False) == (['- fdb ova:vx0 dst 10.99.0.9'], {})
     assert converge_links(live_specs(entries)['ova'], check_mode=False)['changed'] is False
     other = parse_entries([dict(OVERLAY, links=[dict(OVERLAY['links'][0], vni=43)])])
     with pytest.raises(InvalidInput, match='ova:vx0 is a vxlan with VNI 42, not 43'):
