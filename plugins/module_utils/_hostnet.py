@@ -25,7 +25,7 @@ import shutil
 import tempfile
 
 from ansible_collections.netns.systemd.plugins.module_utils._files import file_diff, read_file
-from ansible_collections.netns.systemd.plugins.module_utils._model import parse_addresses
+from ansible_collections.netns.systemd.plugins.module_utils._model import parse_addresses, parse_port
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_ifname
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import scratch_netns
 from ansible_collections.netns.systemd.plugins.module_utils._paths import HELPER, RUN_DIR
@@ -73,8 +73,8 @@ class PortForward:
         self.host_addresses = host_addresses
 
     @property
-    def label(self):
-        return '%s port %d (netns %s)' % (self.protocol, self.host_port, self.netns)
+    def what(self):
+        return '%s port %d' % (self.protocol, self.host_port)
 
 
 def _networks(addresses, version=None):
@@ -88,12 +88,6 @@ def _host_veths(entry):
 
 def _ipv4_addresses(entry):
     return [a for spec in _host_veths(entry) for a in spec.end.addresses or () if a.version == 4]
-
-
-def _port(where, what, value):
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-        raise InvalidInput('%s: %s %r is not a port number (1 to 65535)' % (where, what, value))
-    return value
 
 
 def _ipv4(where, what, value):
@@ -232,7 +226,7 @@ class HostNet:
                 for other in forwarded.get((forward.protocol, forward.host_port), ()):
                     if _clash(forward, other):
                         raise InvalidInput('%s: %s is forwarded twice, to netns %s and to netns %s' % (
-                            forward.where, forward.label.split(' (')[0], other.netns, forward.netns))
+                            forward.where, forward.what, other.netns, forward.netns))
                 forwarded.setdefault((forward.protocol, forward.host_port), []).append(forward)
                 host.forwards.append(forward)
         return host
@@ -251,8 +245,8 @@ class HostNet:
         protocol = item.get('protocol') or 'tcp'
         if protocol not in PROTOCOLS:
             raise InvalidInput('%s: protocol %r is not tcp or udp' % (where, protocol))
-        host_port = _port(where, 'host_port', item.get('host_port'))
-        port = _port(where, 'port', item.get('port') if item.get('port') is not None else host_port)
+        host_port = parse_port(item.get('host_port'), where, 'host_port')
+        port = parse_port(item.get('port') if item.get('port') is not None else host_port, where)
         if item.get('address') is not None:
             address = _ipv4(where, 'address', item['address'])
             if address not in [a.ip for a in own]:
@@ -422,8 +416,9 @@ def host_drift(host, run, check_mode):
     [file diffs]). NetnsError when a command fails."""
     lines, diffs, again = [], [], []
     files = host.files()
-    if 'forward' in files and (read_file(FORWARD_PATH) or '').strip() != '1':
-        lines.append('~ sysctl %s = 1 (was %s)' % (FORWARD_KEY, (read_file(FORWARD_PATH) or '?').strip()))
+    forwarding = (read_file(FORWARD_PATH) or '?').strip() if 'forward' in files else '1'
+    if forwarding != '1':
+        lines.append('~ sysctl %s = 1 (was %s)' % (FORWARD_KEY, forwarding))
         again = ['host']
     if 'nftables' in files:
         live = _table_listing(run)

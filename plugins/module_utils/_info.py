@@ -21,7 +21,8 @@ from ansible_collections.netns.systemd.plugins.module_utils._chain import dropin
 from ansible_collections.netns.systemd.plugins.module_utils._files import read_file
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import NETNS_RUN_DIR, list_netns, netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._paths import DROPIN_NAME, NS_DIR, UNIT_DIR
-from ansible_collections.netns.systemd.plugins.module_utils._snapshot import kind_of, macvlan_mode_of
+from ansible_collections.netns.systemd.plugins.module_utils._snapshot import IFF_UP, address_of, kind_of, macvlan_mode_of
+from ansible_collections.netns.systemd.plugins.module_utils._systemd import parse_systemctl_show
 from ansible_collections.netns.systemd.plugins.module_utils._units import creator_unit, link_unit
 
 GATHER = ('links', 'routes', 'pids', 'units', 'services')
@@ -47,7 +48,7 @@ def read_links(rtnl):
             'ifindex': msg['index'],
             'kind': kind or ('loopback' if name == 'lo' else 'device'),
             'state': msg.get_attr('IFLA_OPERSTATE') or 'UNKNOWN',
-            'up': bool(msg['flags'] & 1),
+            'up': bool(msg['flags'] & IFF_UP),
             'mtu': msg.get_attr('IFLA_MTU'),
             'mac': _mac(msg.get_attr('IFLA_ADDRESS')),
             'addresses': [],
@@ -64,10 +65,8 @@ def read_links(rtnl):
     by_index = dict((link['ifindex'], link) for link in links)
     for msg in rtnl.get_addr():
         link = by_index.get(msg['index'])
-        if link is None:
-            continue
-        local = msg.get_attr('IFA_LOCAL') if msg['family'] == socket.AF_INET else None
-        link['addresses'].append('%s/%d' % (local or msg.get_attr('IFA_ADDRESS'), msg['prefixlen']))
+        if link is not None:
+            link['addresses'].append(str(address_of(msg)))
     for link in links:
         if link['_master'] in names:
             link['master'] = names[link['_master']]
@@ -287,12 +286,8 @@ def main_pids(run, services):
     if not services:
         return {}
     rc, out, _err = run(['systemctl', 'show', '-p', 'Id,MainPID', '--'] + list(services))
-    found = {}
-    for block in out.strip().split('\n\n') if rc == 0 else ():
-        fields = dict(line.split('=', 1) for line in block.splitlines() if '=' in line)
-        if fields.get('Id') and fields.get('MainPID', '').isdigit():
-            found[fields['Id']] = int(fields['MainPID'])
-    return found
+    shown = parse_systemctl_show(out) if rc == 0 else {}
+    return dict((unit, int(fields['MainPID'])) for unit, fields in shown.items() if fields.get('MainPID', '').isdigit())
 
 
 def health(info, entries=None):

@@ -269,6 +269,13 @@ def move_spec(item, where, defaults=None):
     return LinkSpec('move', end, parent=device, force=bool(item.get('force')), **_common(item, defaults or {}))
 
 
+def parse_port(value, where, what='port'):
+    """A TCP or UDP port number, or InvalidInput whose message starts with ``where``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise InvalidInput('%s: %s %r is not a port number (1 to 65535)' % (where, what, value))
+    return value
+
+
 def vxlan_spec(item, where, defaults=None):
     """A LinkSpec of a vxlan in namespace ``netns`` whose UDP socket stays on the host, on
     ``underlay``: VNI ``vni``, destination ``port``, and the underlay addresses of the other
@@ -280,9 +287,7 @@ def vxlan_spec(item, where, defaults=None):
         raise InvalidInput('%s: vni %r is not a number from 1 to %d' % (where, vni, VNI_MAX))
     if not item.get('underlay'):
         raise InvalidInput('%s: underlay (the host interface that carries the vxlan) is required' % where)
-    port = item.get('port') if item.get('port') is not None else VXLAN_PORT
-    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise InvalidInput('%s: port %r is not a port number (1 to 65535)' % (where, port))
+    port = parse_port(item.get('port') if item.get('port') is not None else VXLAN_PORT, where)
     remotes, group = [], None
     for value in item.get('remotes') or ():
         try:

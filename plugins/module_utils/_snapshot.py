@@ -37,7 +37,7 @@ def macvlan_mode_of(msg):
     return mode
 
 
-def _address_of(msg):
+def address_of(msg):
     local = msg.get_attr('IFA_LOCAL') if msg['family'] == socket.AF_INET else None
     return ipaddress.ip_interface('%s/%d' % (local or msg.get_attr('IFA_ADDRESS'), msg['prefixlen']))
 
@@ -59,7 +59,7 @@ class Snapshot:
             self._addresses = {}
             if self._rtnl is not None:
                 for msg in self._rtnl.get_addr():
-                    address = _address_of(msg)
+                    address = address_of(msg)
                     self._addresses.setdefault(msg['index'], set()).add(address)
         return self._addresses.get(index, set())
 
