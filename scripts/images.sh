@@ -16,9 +16,10 @@ CACHE=${NETNS_CACHE:-/var/cache/netns-systemd}
 ALL_SUITES=(bookworm trixie)
 
 # busybox gives the tests a tiny HTTP server (busybox httpd); nftables, the NAT of egress and
-# port forwards, the user firewall the tests keep, and the rulesets of namespaces.
-BOOKWORM_PACKAGES=systemd,systemd-sysv,dbus,python3,iproute2,python3-pyroute2,iputils-ping,procps,busybox,nftables
-TRIXIE_PACKAGES=systemd,systemd-sysv,dbus,python3,iproute2,python3-pyroute2,iputils-ping,procps,busybox,nftables
+# port forwards, the user firewall the tests keep, and the rulesets of namespaces; wireguard-go
+# and wireguard-tools, WireGuard where the kernel has none (this one has not).
+BOOKWORM_PACKAGES=systemd,systemd-sysv,dbus,python3,iproute2,python3-pyroute2,iputils-ping,procps,busybox,nftables,wireguard-go,wireguard-tools
+TRIXIE_PACKAGES=systemd,systemd-sysv,dbus,python3,iproute2,python3-pyroute2,iputils-ping,procps,busybox,nftables,wireguard-go,wireguard-tools
 
 # Units masked in the image because they fail or stall boot in a container.
 BOOKWORM_MASKED=()

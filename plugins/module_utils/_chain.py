@@ -44,6 +44,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._paths import (
     NS_DIR,
     PHASES_DIR,
     UNIT_DIR,
+    WIREGUARD_DIR,
 )
 from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import enabled_units
@@ -77,7 +78,7 @@ class ChainPlan:
 
     ``unit_files`` and ``boot_files``: {path: content}, written atomically with mode 0644
     (unit files then need a daemon-reload); ``private_files``: the same with mode 0600 in
-    directories of mode 0700 (custom phases, which may hold secrets); ``resolv_files``:
+    directories of mode 0700 (custom phases and WireGuard files, which hold secrets); ``resolv_files``:
     rewritten in place; ``remove_paths``: removed after the stops; ``stop``, ``disable``,
     ``start``, ``restart``: units, one systemctl call each; ``enable``: units enabled by
     making the links of ``enable_links`` ({link: target}), the links ``systemctl enable``
@@ -127,6 +128,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
     if host is not None:
         _plan_host(plan, host.files(), unit_state, unit_dir, boot_dir, start)
     phases_dir = os.path.join(boot_dir, os.path.basename(PHASES_DIR))
+    wireguard_dir = os.path.join(boot_dir, os.path.basename(WIREGUARD_DIR))
     run_dir = os.path.dirname(marks_dir)
     present = [e for e in entries if e.state == 'present']
     templates = {}
@@ -173,6 +175,8 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             for kind, links in entry.custom.items():
                 phases.update(phase_files(entry.name, kind, links, phases_dir))
         changed_phases = _plan_tree(plan, os.path.join(phases_dir, entry.name), phases, plan.private_files)
+        _plan_tree(plan, os.path.join(wireguard_dir, entry.name), entry.wireguard_files(wireguard_dir) if entry.state == 'present' else {},
+                   plan.private_files)
         creator_dropin = dropin_path(creator_unit(entry.name), unit_dir)
         if entry.state == 'absent':
             for unit in [link_unit(kind, entry.name) for kind in sorted(existing_dropins)] + [creator_unit(entry.name)]:

@@ -80,8 +80,11 @@ class _Converger:
     or changed by a step); ``created_keys``: ends that did not exist before this call;
     ``conflict_hint``: what an error about an interface in the way tells the user to do."""
 
-    def __init__(self, specs, handles, check_mode, conflict_hint=RECREATE_HINT):
+    def __init__(self, specs, handles, check_mode, conflict_hint=RECREATE_HINT, unit_starter=None):
         self.specs = specs
+        # Starts the unit that makes a link of a kind only a unit can make (a WireGuard
+        # interface, whose wireguard-go daemon lives in the unit): None where there is none.
+        self.unit_starter = unit_starter
         self.handles = handles
         self.check_mode = check_mode
         self.conflict_hint = conflict_hint
@@ -219,6 +222,13 @@ class _Converger:
                 raise InvalidInput('%s: underlay %r does not exist on the host' % (spec.label, spec.parent))
             conflict = self.vxlan_conflict(spec, here)
             in_the_way = [(spec.end, here)]
+        elif spec.kind == 'wireguard':
+            if here is None:
+                self.plan_by_unit(spec)
+                return
+            conflict = None if kind_of(here) in ('wireguard', 'tun') else '%s exists as a %s, not a WireGuard interface' % (
+                spec.end.label, kind_of(here) or 'device')
+            in_the_way = [(spec.end, here)]
         elif spec.kind == 'move':
             # Whatever has the name inside is the interface moved in before (its host name is gone).
             if here is None:
@@ -254,6 +264,21 @@ class _Converger:
         if vni != spec.vni:
             return '%s is a vxlan with VNI %s, not %d' % (spec.end.label, vni, spec.vni)
         return None
+
+    def plan_by_unit(self, spec):
+        """A WireGuard interface is made by its unit, set up there with its addresses and routes
+        (wireguard-go must live in the unit): the step starts the unit again."""
+        end = spec.end
+        if self.snapshot(None).links.get(end.ifname) is not None:
+            raise InvalidInput('%s: %s exists, and the WireGuard interface is made on the host first (so that its socket '
+                               'stays there): rename the link, or remove what is in the way' % (spec.label, describe_end(None, end.ifname)))
+
+        def create():
+            if self.unit_starter is None:
+                raise NetnsError('%s is made by its systemd unit (netns_chain), not here' % spec.label)
+            self.unit_starter(spec)
+        self.stale.add(end.key)
+        self.creations.append(_Step(['+ %s (by its unit)' % spec.label], create))
 
     def check_movable(self, spec):
         """InvalidInput unless the host interface of a move is there, and may be taken."""
@@ -467,13 +492,13 @@ class LinkPlan:
     change; ``assumed``: namespaces taken as made by an earlier task (check mode).
     Close it (or use it as a context manager)."""
 
-    def __init__(self, specs, check_mode, conflict_hint=RECREATE_HINT):
+    def __init__(self, specs, check_mode, conflict_hint=RECREATE_HINT, unit_starter=None):
         check_unique_ends(specs)
         self.specs = specs
         self.check_mode = check_mode
         self._handles = NamespaceHandles()
         try:
-            self._converger = _Converger(specs, self._handles, check_mode, conflict_hint)
+            self._converger = _Converger(specs, self._handles, check_mode, conflict_hint, unit_starter)
             self._converger.plan()
         except BaseException:
             self._handles.close()
@@ -499,26 +524,26 @@ class LinkPlan:
         self.close()
 
 
-def converge_links(specs, check_mode):
+def converge_links(specs, check_mode, unit_starter=None):
     """Converge ``specs`` (a list of LinkSpec); return changed, diff_lines and links."""
-    with LinkPlan(specs, check_mode) as plan:
+    with LinkPlan(specs, check_mode, unit_starter=unit_starter) as plan:
         if not check_mode:
             plan.apply()
         return plan.result()
 
 
-def converge_each(specs_by_netns):
+def converge_each(specs_by_netns, unit_starter=None):
     """Converge every namespace's links; one that fails does not stop the others.
     Returns (diff lines, {netns: error})."""
     everything = [spec for name in sorted(specs_by_netns) for spec in specs_by_netns[name]]
     try:
-        return converge_links(everything, check_mode=False)['diff_lines'], {}
+        return converge_links(everything, False, unit_starter)['diff_lines'], {}
     except NetnsError:
         pass
     lines, errors = [], {}
     for name in sorted(specs_by_netns):
         try:
-            lines.extend(converge_links(specs_by_netns[name], check_mode=False)['diff_lines'])
+            lines.extend(converge_links(specs_by_netns[name], False, unit_starter)['diff_lines'])
         except NetnsError as exc:
             errors[name] = str(exc)
     return lines, errors

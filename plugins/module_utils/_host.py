@@ -14,11 +14,11 @@ __metaclass__ = type
 import ipaddress
 import os
 
-from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, macvlan_spec, move_spec, veth_spec, vxlan_spec
+from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, macvlan_spec, move_spec, veth_spec, vxlan_spec, wireguard_spec
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables, render_nftables_file
 from ansible_collections.netns.systemd.plugins.module_utils._hostnet import bridge_port_file
-from ansible_collections.netns.systemd.plugins.module_utils._paths import NS_DIR, PHASES_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._paths import NS_DIR, PHASES_DIR, WIREGUARD_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import parse_sysctl, render_sysctl_file
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     BRIDGE_KIND,
@@ -32,6 +32,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     render_link_dropins,
     veth_files,
 )
+from ansible_collections.netns.systemd.plugins.module_utils._wireguard import conf_path, render_conf
 
 
 class NamespaceEntry:
@@ -80,6 +81,10 @@ class NamespaceEntry:
         if self.bridge_ports:
             files[BRIDGE_KIND] = bridge_port_file(self.bridge_ports)
         return files
+
+    def wireguard_files(self, wireguard_dir=WIREGUARD_DIR):
+        """{path: text} of the root-only files its WireGuard interfaces are set from."""
+        return dict((conf_path(self.name, spec.end.ifname, wireguard_dir), render_conf(spec)) for spec in self.links.get('wireguard', ()))
 
     def dropins(self, kind, phases_dir=PHASES_DIR):
         """{unit: drop-in} of the links of one kind; a custom kind is ordered after the
@@ -171,6 +176,9 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
                 spec = vxlan_spec(options, '%s (vxlan %s)' % (link_where, options['name']), {'state': 'present'})
                 if entry.state == 'present' and sys_class_net and not os.path.exists(os.path.join(sys_class_net, spec.parent)):
                     raise InvalidInput("%s: vxlan underlay %r does not exist on the host" % (link_where, spec.parent))
+            elif kind == 'wireguard':
+                options = dict(link, netns=name, name=link.get('name') or 'wg-%s' % name)
+                spec = wireguard_spec(options, '%s (wireguard %s)' % (link_where, options['name']), {'state': 'present'})
             elif kind == 'move':
                 options = dict(link, netns=name)
                 spec = move_spec(options, '%s (move %s)' % (link_where, link.get('device')), {'state': 'present'})

@@ -27,6 +27,9 @@ PHASES_DIR = BOOT_DIR + '/phases'
 # (the owned table of NAT rules), host/forward (IPv4 forwarding is needed); netns.sh host
 # and netns.sh ports NAME apply them.
 HOST_DIR = BOOT_DIR + '/host'
+# The configuration of each WireGuard interface (NAME/IF.conf, wg setconf format, with its
+# keys): root-only files in root-only directories, named by the units, never copied into them.
+WIREGUARD_DIR = BOOT_DIR + '/wireguard'
 RUN_DIR = '/run/netns-systemd'
 # A namespace the boot batch brought up (with its veth links) gets a file here; a stop of
 # its creator or veth unit removes it.

@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, HEADER, HOST_DIR, NS_DIR, RUN_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, HEADER, HOST_DIR, NS_DIR, RUN_DIR, WIREGUARD_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import IGNORE_MISSING_LINE
 
 HELPER_SCRIPT = '''#!/bin/sh
@@ -31,6 +31,8 @@ HELPER_SCRIPT = '''#!/bin/sh
 #   move-in NS DEV NAME S   the host interface DEV (waited for S seconds) moved into NS as NAME
 #   move-out NS NAME DEV    ... and given back to the host as DEV (netns-move@NS)
 #   fdb NS VXLAN REMOTE     the vxlan's FDB entry towards another host (netns-vxlan@NS)
+#   wireguard NS IF HOW     the WireGuard interface IF made on the host, set from its file,
+#                           moved into NS; HOW: kernel, userspace or auto (netns-wireguard@NS)
 # Nothing here writes through a symbolic link.
 set -u
 RUN=/run/netns
@@ -228,6 +230,38 @@ fdb() {
     bridge -n "$1" fdb append 00:00:00:00:00:00 dev "$2" dst "$3"
 }
 
+# A WireGuard interface made on the host, so that its UDP socket stays there, set from its
+# root-only file (the keys never appear on a command line), then moved into the namespace;
+# one that is in the namespace already is kept (netns_chain compares it and syncs it live).
+# wireguard-go stays in the unit's cgroup; it exits when the interface is deleted.
+wireguard() {
+    ip -n "$1" link show dev "$2" >/dev/null 2>&1 && return 0
+    conf=''' + WIREGUARD_DIR + '''/$1/$2.conf
+    if [ ! -f "$conf" ] || [ -L "$conf" ]; then
+        say "$conf is missing: run the playbook again"
+        return 1
+    fi
+    if ip link show dev "$2" >/dev/null 2>&1; then
+        say "$2 exists on the host, where WireGuard interface $2 of $1 is made: not taking it"
+        return 1
+    fi
+    case $3 in
+        kernel) ip link add "$2" type wireguard || return 1 ;;
+        userspace) wireguard_go "$2" || return 1 ;;
+        *) ip link add "$2" type wireguard 2>/dev/null || wireguard_go "$2" || return 1 ;;
+    esac
+    if wg setconf "$2" "$conf" && ip link set dev "$2" netns "$1"; then
+        return 0
+    fi
+    ip link del dev "$2" 2>/dev/null
+    return 1
+}
+
+# wireguard-go makes the interface and its socket, then leaves its daemon running.
+wireguard_go() {
+    WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 wireguard-go "$1"
+}
+
 # host/forward: IPv4 forwarding on, its value before that kept once a boot (in /run) for
 # netns_chain to put back when nothing needs it; host/nftables: the owned table, replaced
 # whole in one transaction (no other table is touched).
@@ -361,8 +395,9 @@ case $command in
     move-in) move_in "$1" "$2" "$3" "$4" ;;
     move-out) move_out "$1" "$2" "$3" ;;
     fdb) fdb "$1" "$2" "$3" ;;
+    wireguard) wireguard "$1" "$2" "$3" ;;
     *) say "usage: $0 up NAME | veth NS1 IF1 NS2 IF2 | links NAME | wait-link IF SECONDS | boot | bridge BR | ports NAME" \
            "| unports NAME | host | move-in NS DEV NAME SECONDS | move-out NS NAME DEV" \
-           "| fdb NS VXLAN REMOTE"; exit 2 ;;
+           "| fdb NS VXLAN REMOTE | wireguard NS IF kernel|userspace|auto"; exit 2 ;;
 esac
 '''

@@ -264,7 +264,7 @@ WantedBy=%s
 def link_template_text(kind):
     # A moved interface may be a NIC named late, like a macvlan parent: not before network-pre.
     return {'veth': VETH_TEMPLATE, 'macvlan': MACVLAN_TEMPLATE, 'move': MACVLAN_TEMPLATE, 'vxlan': MACVLAN_TEMPLATE,
-            BRIDGE_KIND: BRIDGE_TEMPLATE}.get(kind, LINK_TEMPLATE)
+            'wireguard': MACVLAN_TEMPLATE, BRIDGE_KIND: BRIDGE_TEMPLATE}.get(kind, LINK_TEMPLATE)
 
 
 # ---------------------------------------------------------------- quoting
@@ -402,6 +402,21 @@ def vxlan_lines(spec):
     return lines, stop
 
 
+def wireguard_lines(spec):
+    """A WireGuard interface made on the host (its UDP socket stays there), set from its
+    root-only file and moved in by the helper, then its addresses and routes; deleting it
+    stops a wireguard-go daemon too. Only names reach the unit: never a key."""
+    end = spec.end
+    lines = [exec_line('ExecStart', ['/bin/sh', HELPER, 'wireguard', end.netns, end.ifname, spec.implementation])]
+    lines += _end_up_lines(end)
+    stop = [exec_line('ExecStop', _ip(end.netns, 'link', 'del', end.ifname), ignore_failure=True)]
+    return lines, stop
+
+
+# A host name as a WireGuard endpoint is looked up when the interface is set.
+NETWORK_ONLINE = 'network-online.target'
+
+
 CUSTOM_PHASES = ('up_outside', 'up_inside', 'down_inside', 'down_outside')
 
 
@@ -434,10 +449,11 @@ def _phase_argv(netns, kind, index, phase, phases_dir):
     return inside + ['/bin/sh', '-e', phase_path(netns, kind, index, phase, phases_dir), netns]
 
 
-def render_dropin(start, stop_groups, other_netns=(), order_only=False, after=(), note=None):
+def render_dropin(start, stop_groups, other_netns=(), order_only=False, after=(), note=None, wants=()):
     lines = [HEADER.rstrip('\n')] + ([note] if note else [])
-    if other_netns or after:
+    if other_netns or after or wants:
         lines.append('[Unit]')
+        lines.extend('Wants=%s' % unit for unit in wants)
         for other in other_netns:
             if not order_only:
                 lines.append('BindsTo=%s' % creator_unit(other))
@@ -465,7 +481,7 @@ def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), ph
     ``netns-KIND@NETNS.service``, and for a kind the boot batch does, the one of its worker,
     which gets the start lines. ``custom`` is the list of phase dicts of a custom kind,
     ordered after the namespace's ``builtin_units`` (a bridge port needs its veth)."""
-    start, stop_groups, others = [], [], []
+    start, stop_groups, others, wants = [], [], [], []
     if custom is not None:
         start, stop = custom_lines(netns, kind, custom, phases_dir)
         stop_groups.append(stop)
@@ -473,7 +489,9 @@ def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), ph
         if kind == 'veth':
             stop_groups.append(veth_stop_lines(spec))
         else:
-            spec_start, spec_stop = {'move': move_lines, 'vxlan': vxlan_lines}.get(kind, macvlan_lines)(spec)
+            spec_start, spec_stop = {'move': move_lines, 'vxlan': vxlan_lines, 'wireguard': wireguard_lines}.get(kind, macvlan_lines)(spec)
+            if kind == 'wireguard' and any(peer.endpoint_is_name for peer in spec.peers) and not wants:
+                wants.append(NETWORK_ONLINE)
             start += spec_start
             stop_groups.append(spec_stop)
         for end in spec.ends:
@@ -481,7 +499,8 @@ def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), ph
                 others.append(end.netns)
     unit = link_unit(kind, netns)
     if kind not in BATCHED_KINDS:
-        return {unit: render_dropin(start, stop_groups, others, after=builtin_units if custom is not None else ())}
+        after = list(builtin_units if custom is not None else ()) + wants
+        return {unit: render_dropin(start, stop_groups, others, after=after, wants=wants)}
     # The worker's start is in its template (the helper runs this namespace's files). It has
     # a drop-in only to be ordered after the creators of other namespaces its veths lead to:
     # a file and a directory fewer a namespace for the rest.

@@ -221,6 +221,21 @@ options:
                 it back to the host under its own name when it stops, since the kernel gives back only physical devices
                 when a namespace goes. A device that is neither on the host nor in the namespace is an error before any
                 change, and so is one that is up and carries the host's default route, unless O(namespaces[].links[].force).
+              - C(wireguard) is a WireGuard interface made on the host, so that its UDP socket stays there, set from a
+                root-only file, then moved into the namespace, whose traffic then has no way out but the tunnel (with
+                O(namespaces[].links[].route_allowed_ips) and a peer allowing C(0.0.0.0/0), the default route is the
+                tunnel). It is the kernel's C(wireguard) link type where the kernel has it, else C(wireguard-go)
+                (see O(namespaces[].links[].implementation)); C(wg) (wireguard-tools) is needed either way.
+                C(netns-wireguard@NAME.service) makes it (not before C(network-pre.target); after
+                C(network-online.target) when an endpoint is a host name, which is looked up then) and deletes it
+                when it stops. The keys are written only to C(/etc/netns-systemd/wireguard/NAME/IF.conf) (mode 0600, in
+                directories of mode 0700), which the unit names; they never reach a unit, C(systemctl show), the journal or
+                Ansible's output (the options are C(no_log), and the diff shows the file's size only).
+              - Each run compares the interface with C(wg show IF dump) inside the namespace (private key, listen port,
+                fwmark, peers with their preshared keys, allowed IPs and keepalive) and applies differences with
+                C(wg syncconf), so peers change live without the interface going down. Endpoints are set again only when
+                the file changes, since WireGuard follows a peer that roams. The interface name must be free on the host
+                too, and an interface of that name in the namespace must be a WireGuard one.
               - C(vxlan) is made from the host straight into the namespace, so its UDP socket stays on the host, on
                 O(namespaces[].links[].underlay), and the namespace has no way out but the overlay. It floods to
                 O(namespaces[].links[].remotes) (all-zero FDB entries, compared and repaired on each run) or to a multicast
@@ -230,7 +245,8 @@ options:
           name:
             description:
               - The interface inside the namespace. Defaults to C(ve-NAME1) for a veth,
-                C(mv-NAME) for a macvlan, C(vx-NAME) for a vxlan, and the device's own name for a move.
+                C(mv-NAME) for a macvlan, C(vx-NAME) for a vxlan, C(wg-NAME) for a wireguard (a name that must be free on
+                the host too), and the device's own name for a move.
             type: str
           peer:
             description: For a veth, the other end. Defaults to C(ve-NAME0).
@@ -265,6 +281,56 @@ options:
           group:
             description: For a vxlan, a multicast group to flood to instead of O(namespaces[].links[].remotes).
             type: str
+          private_key:
+            description:
+              - For a wireguard, its private key (required), as C(wg genkey) prints it. Keep it in Ansible Vault.
+            type: str
+          listen_port:
+            description: For a wireguard, the UDP port it listens on, on the host. Omitted, WireGuard picks one.
+            type: int
+          fwmark:
+            description: For a wireguard, the firewall mark of its UDP packets on the host (C(0) for none).
+            type: int
+          implementation:
+            description:
+              - For a wireguard, C(kernel) (the kernel's C(wireguard) link type), C(userspace) (C(wireguard-go), whose daemon
+                lives in the unit), or C(auto), the kernel's where it has it and C(wireguard-go) where not.
+              - Defaults to C(auto).
+            type: str
+            choices: [auto, kernel, userspace]
+          route_allowed_ips:
+            description:
+              - For a wireguard, add a route through it inside the namespace to each allowed IP of its peers (with
+                O(namespaces[].links[].routes), if any), so that a peer with C(0.0.0.0/0) makes the tunnel the default
+                route. The routes are then managed like O(namespaces[].links[].routes).
+            type: bool
+            default: false
+          peers:
+            description: For a wireguard, its peers.
+            type: list
+            elements: dict
+            suboptions:
+              public_key:
+                description: The peer's public key (C(wg pubkey)).
+                type: str
+                required: true
+              preshared_key:
+                description: A preshared key shared with the peer (C(wg genpsk)), a secret like the private key.
+                type: str
+              endpoint:
+                description:
+                  - Where the peer is, C(HOST:PORT), with an IPv4 address, an IPv6 address in brackets or a host name.
+                    Omitted, the peer is reached once it has sent a packet.
+                type: str
+              allowed_ips:
+                description:
+                  - The networks the peer may send from and is sent to, such as C(10.8.0.2/32) or C(0.0.0.0/0).
+                    A network may belong to one peer only.
+                type: list
+                elements: str
+              persistent_keepalive:
+                description: Seconds between keepalive packets (through NAT); C(0) or omitted for none.
+                type: int
           device:
             description: For a move, the host interface to move in (required).
             type: str
@@ -393,9 +459,10 @@ options:
     default: true
   converge:
     description:
-      - After starting the units, converge the live veth, macvlan and moved links exactly (remove addresses and
-        static routes that are not listed, fix MTU and MAC), as the link modules do, and the host side (see
-        O(bridges)). Needs O(start=true).
+      - After starting the units, converge the live veth, macvlan, moved, vxlan and WireGuard links exactly (remove
+        addresses and static routes that are not listed, fix MTU and MAC), as the link modules do, the FDB of vxlans,
+        the peers of WireGuard interfaces (a WireGuard interface deleted by hand is made again by restarting its unit),
+        and the host side (see O(bridges)). Needs O(start=true).
     type: bool
     default: true
 seealso:
@@ -460,7 +527,9 @@ from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_i
 from ansible_collections.netns.systemd.plugins.module_utils._paths import HOST_DIR, UNIT_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import check_sysctl_keys, converge_sysctls
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures, systemctl_runner, unit_states
+from ansible_collections.netns.systemd.plugins.module_utils._units import link_unit
 from ansible_collections.netns.systemd.plugins.module_utils._vxlan import converge_fdb
+from ansible_collections.netns.systemd.plugins.module_utils._wireguard import converge_wireguard
 
 # A phase may carry a secret (a key): never logged, never in a unit (see the docs).
 _PHASE = dict(type='str', no_log=True)
@@ -472,6 +541,12 @@ _LINK = dict(
     up_outside=_PHASE, up_inside=_PHASE, down_inside=_PHASE, down_outside=_PHASE, bridge=dict(type='str'),
     device=dict(type='str'), force=dict(type='bool', default=False),
     vni=dict(type='int'), underlay=dict(type='str'), port=dict(type='int'), remotes=dict(type='list', elements='str'), group=dict(type='str'),
+    private_key=dict(type='str', no_log=True), listen_port=dict(type='int'), fwmark=dict(type='int'),
+    implementation=dict(type='str', choices=['auto', 'kernel', 'userspace']), route_allowed_ips=dict(type='bool', default=False),
+    peers=dict(type='list', elements='dict', options=dict(
+        public_key=dict(type='str', required=True, no_log=False), preshared_key=dict(type='str', no_log=True), endpoint=dict(type='str'),
+        allowed_ips=dict(type='list', elements='str'), persistent_keepalive=dict(type='int'),
+    )),
 )
 _FORWARD = dict(
     host_port=dict(type='int', required=True), port=dict(type='int'), protocol=dict(type='str', choices=['tcp', 'udp'], default='tcp'),
@@ -533,23 +608,29 @@ def main():
         precheck = live_specs(entries, plan.repair)
         # netns_chain has no recreate: what is in the way is the user's to move.
         live_plan = LinkPlan([s for name in sorted(precheck) for s in precheck[name]], check_mode=True,
-                             conflict_hint='its unit would take it over: rename the link, or remove what is in the way') if precheck else None
+                             conflict_hint='its unit would take it over: rename the link, or remove what is in the way',
+                             unit_starter=start_unit) if precheck else None
         try:
             return run_plans(entries, host, before, plan, live_plan, rulesets)
         finally:
             if live_plan is not None:
                 live_plan.close()
 
-    def converge_inside(entries, rulesets, check_mode, lines, file_diffs):
-        """The sysctls, nftables rulesets and vxlan FDBs of the namespaces that exist, compared and (but in
-        check mode) set: their lines and diffs added to ``lines`` and ``file_diffs``; the
-        errors returned, one line each."""
+    def start_unit(spec):
+        # A WireGuard interface deleted by hand while its unit is active: made again by the unit.
+        systemctl('restart', link_unit(spec.kind, spec.end.netns))
+
+    def converge_inside(entries, rulesets, check_mode, lines, file_diffs, changed_files):
+        """The sysctls, nftables rulesets, vxlan FDBs and WireGuard peers of the namespaces that exist,
+        compared and (but in check mode) set: their lines and diffs added to ``lines`` and ``file_diffs``;
+        the errors returned, one line each. ``changed_files``: the private files this run writes."""
         sysctl_lines, sysctl_errors = converge_sysctls(entries, check_mode)
         nft_lines, nft_diffs, nft_errors = rulesets.converge(check_mode)
         fdb_lines, fdb_errors = converge_fdb(entries, module.run_command, check_mode)
-        lines.extend(sysctl_lines + nft_lines + fdb_lines)
+        wg_lines, wg_errors = converge_wireguard(entries, module.run_command, check_mode, changed_files)
+        lines.extend(sysctl_lines + nft_lines + fdb_lines + wg_lines)
         file_diffs.extend(nft_diffs)
-        return [error for found in (sysctl_errors, nft_errors, fdb_errors) for _name, error in sorted(found.items())]
+        return [error for found in (sysctl_errors, nft_errors, fdb_errors, wg_errors) for _name, error in sorted(found.items())]
 
     def converge_host(host, before, check_mode, lines, file_diffs, warnings):
         """What no longer is on the host removed, then (when ``live``) the host compared with
@@ -573,7 +654,7 @@ def main():
             if live and live_plan:
                 lines.extend(live_plan.lines)
             if live:
-                converge_inside(entries, rulesets, True, lines, plan.file_diffs)
+                converge_inside(entries, rulesets, True, lines, plan.file_diffs, set(plan.private_files))
             converge_host(host, before, True, lines, plan.file_diffs, plan.warnings)
             return dict(result, changed=bool(lines))
         problems = []
@@ -605,10 +686,10 @@ def main():
                 # from the files the boot batch runs (a test checks that these build what the
                 # converger builds): nothing of it is read again until the next run.
                 made = set(live_plan.assumed) if live_plan is not None and not problems else set()
-                live_lines, errors = converge_each(live_specs(entries, made))
+                live_lines, errors = converge_each(live_specs(entries, made), start_unit)
                 lines.extend(live_lines)
             problems.extend('netns %s: %s' % (name, error) for name, error in sorted(errors.items()))
-            problems.extend(converge_inside(entries, rulesets, False, lines, plan.file_diffs))
+            problems.extend(converge_inside(entries, rulesets, False, lines, plan.file_diffs, set(plan.private_files)))
         try:
             converge_host(host, before, False, lines, plan.file_diffs, plan.warnings)
         except NetnsError as exc:

@@ -55,6 +55,7 @@ options:
         or the C(netns_namespaces) of the C(netns) role. With it, RV(problems) also says what is declared but
         missing and what is there but not declared (stray namespaces, links left by hand).
       - Validated as M(netns.systemd.netns_chain) validates it; a macvlan parent is not looked for.
+      - It may hold WireGuard keys. This module logs nothing of its arguments, and masks the keys in its result.
     type: list
     elements: dict
 seealso:
@@ -133,6 +134,7 @@ problems:
 
 from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._info import GATHER, gather_info, health
+from ansible_collections.netns.systemd.plugins.module_utils._model import wireguard_secrets
 from ansible_collections.netns.systemd.plugins.module_utils._module import new_module, run_safely
 from ansible_collections.netns.systemd.plugins.module_utils._paths import UNIT_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import systemctl_runner, unit_states
@@ -146,8 +148,11 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = new_module(ARGUMENT_SPEC)
+    # declared may hold WireGuard keys, which its bare list type cannot mark no_log: nothing of
+    # this call is logged, and the keys are masked in what it returns.
+    module = new_module(ARGUMENT_SPEC, no_log=True)
     params = module.params
+    module.no_log_values.update(wireguard_secrets(params['declared']))
 
     def run():
         from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles

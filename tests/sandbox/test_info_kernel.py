@@ -113,5 +113,13 @@ def test_health_names_what_differs_from_the_declared_list(collections_dir, lab):
     result = run_module(collections_dir, 'netns_info', {'gather': NO_SYSTEMD, 'declared': declared})
     assert result['problems'] == ['netns gone is declared but missing', 'netns green exists but is not declared',
                                   'netns red: link tmp0 exists but is not declared', 'netns red: link tmp1 exists but is not declared']
+    # A declared list with WireGuard keys: they are masked in the result (its invocation too).
+    secret = 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY='
+    peer = 'ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA='
+    vpn = {'name': 'vpn', 'links': [{'type': 'wireguard', 'private_key': secret, 'peers': [{'public_key': peer, 'preshared_key': secret}]}]}
+    masked = run_module(collections_dir, 'netns_info', {'gather': NO_SYSTEMD, 'declared': declared + [vpn]})
+    assert 'netns vpn is declared but missing' in masked['problems']
+    assert masked['invocation']['module_args']['declared'][3]['links'][0]['private_key'] != secret
+    assert secret not in json.dumps(masked)
     bad = run_module(collections_dir, 'netns_info', {'declared': [{'name': '../x'}]})
     assert bad['failed'] and "contains '/'" in bad['msg']

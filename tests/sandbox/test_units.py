@@ -50,8 +50,9 @@ def run_creator(netns):
 
 def link_dropins(entry, kind):
     """{unit: what systemd runs for it} for the links of one kind, with the files they read
-    written where the units read them (phase files; a veth worker's namespace files)."""
-    for path, content in phase_files(entry):
+    written where the units read them (phase files, WireGuard files; a veth worker's namespace
+    files)."""
+    for path, content in phase_files(entry) + sorted(entry.wireguard_files().items()):
         write_atomically(path, content, mode=0o600, dir_mode=0o700)
     dropins = entry.dropins(kind)
     if kind == 'veth':

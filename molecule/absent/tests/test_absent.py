@@ -39,3 +39,9 @@ def test_no_rule_bridge_or_forwarding_change_is_left_and_the_user_firewall_is_wh
     assert host.run('ip link show br-ns').rc != 0
     assert host.check_output('cat /proc/sys/net/ipv4/ip_forward') == host.check_output('cat /root/ip_forward.before')
     assert host.run('systemctl cat netns-host.service').rc != 0
+
+
+def test_no_wireguard_daemon_socket_or_key_file_is_left(host):
+    # wireguard-go (this kernel has no WireGuard) went with its interface; its keys with their files.
+    assert host.run('pgrep -x wireguard-go').rc == 1
+    assert host.check_output('ls -A /run/wireguard 2>/dev/null || true') == ''

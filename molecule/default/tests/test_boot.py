@@ -7,7 +7,7 @@ skipped. Read-only, like every verifier test of these scenarios: what changes th
 the hostile scenario.
 """
 
-NAMESPACES = ('blue', 'green', 'red', 'wan', 'yellow')
+NAMESPACES = ('blue', 'green', 'hub', 'red', 'vpn', 'wan', 'yellow')
 WORKERS = ('netns_name-up@blue', 'netns_name-up@red', 'netns_name-up@green', 'netns-veth-up@blue')
 
 

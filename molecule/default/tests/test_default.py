@@ -26,7 +26,7 @@ def test_every_unit_of_the_chain_is_active_and_the_creators_enabled(host):
 
 
 def test_namespaces_and_links_are_there(host):
-    assert sorted(host.check_output('ip netns list | cut -d" " -f1').split()) == ['blue', 'green', 'red', 'wan', 'yellow']
+    assert sorted(host.check_output('ip netns list | cut -d" " -f1').split()) == ['blue', 'green', 'hub', 'red', 'vpn', 'wan', 'yellow']
     assert addresses(host, 'blue', 've-blue1') == {'10.10.1.2/24'}
     assert addresses(host, 'blue', 'veth-b') == {'10.1.0.2/24'}
     assert addresses(host, 'red', 'veth-r') == {'10.1.0.3/24'}
@@ -87,7 +87,7 @@ def test_units_show_what_they_do(host):
     pairs = host.check_output('cat /etc/netns-systemd/ns/blue/veth').splitlines()
     assert pairs == ['- ve-blue0 blue ve-blue1', 'blue veth-b red veth-r']
     assert 'addr replace 10.1.0.3/24 dev veth-r' in host.check_output('cat /etc/netns-systemd/ns/blue/in-red')
-    assert host.check_output('cat /etc/netns-systemd/boot.list').split() == ['blue', 'green', 'red', 'wan', 'yellow']
+    assert host.check_output('cat /etc/netns-systemd/boot.list').split() == ['blue', 'green', 'hub', 'red', 'vpn', 'wan', 'yellow']
 
 
 SECRET = 'lab-secret-4f0d2c9b'      # molecule/_shared/vars/lab.yml: lab_secret
@@ -110,3 +110,39 @@ def test_a_secret_in_a_phase_is_nowhere_a_local_user_or_the_journal_can_see_it(h
     assert host.check_output('stat -c %%a:%%U %s' % phase) == '600:root'
     assert host.check_output('stat -c %a /etc/netns-systemd/phases /etc/netns-systemd/phases/green') == '700\n700'
     assert SECRET in host.check_output('cat %s' % phase)
+
+
+WG_CONF = '/etc/netns-systemd/wireguard/vpn/wg-vpn.conf'
+
+
+def test_a_vpn_namespace_has_no_way_out_but_its_wireguard_tunnel(host):
+    # Its only interface is the tunnel, its default route goes into it, and its socket stays on the host.
+    links = sorted(link['ifname'] for link in json.loads(host.check_output('ip -n vpn -j link show')))
+    assert links == ['lo', 'wg-vpn'], links
+    assert host.check_output('ip -n vpn route show default').startswith('default dev wg-vpn')
+    assert host.run('ip link show wg-vpn').rc != 0
+    host.run_expect([0], 'ip netns exec vpn ping -c1 -W2 10.44.0.1')
+    dump = host.check_output('ip netns exec vpn wg show wg-vpn dump').splitlines()
+    assert dump[0].split('\t')[2] == '51801' and len(dump) == 2
+    # The host itself is not reachable from vpn: 10.10.1.1 is blue's veth on the host.
+    host.run_expect([1], 'ip netns exec vpn ping -c1 -W1 10.10.1.1')
+
+
+def test_no_wireguard_key_is_where_a_local_user_or_the_journal_can_see_it(host):
+    private = [line.split(' = ')[1] for line in host.check_output('cat %s' % WG_CONF).splitlines() if line.startswith(('PrivateKey', 'PresharedKey'))]
+    assert len(private) == 2
+    assert host.check_output('stat -c %%a:%%U %s' % WG_CONF) == '600:root'
+    assert host.check_output('stat -c %a /etc/netns-systemd/wireguard /etc/netns-systemd/wireguard/vpn') == '700\n700'
+    as_nobody = 'runuser -u nobody -- '
+    shown = host.check_output(as_nobody + 'systemctl show netns-wireguard@vpn.service') + host.check_output(
+        as_nobody + 'systemctl cat netns-wireguard@vpn.service')
+    assert 'wireguard vpn wg-vpn' in shown
+    # nobody cannot ask the interface either (wireguard-go's socket is root's).
+    assert host.run(as_nobody + 'wg show wg-vpn private-key').rc != 0
+    # The command lines of every process (read with ps, whose own has no key; the grep below has).
+    processes = host.check_output(as_nobody + 'ps -eo args')
+    for key in private:
+        assert key not in shown and key not in processes
+        found = host.run(as_nobody + 'grep -rsl -- %s /etc /run /var/log /tmp' % key)
+        assert found.rc in (1, 2) and found.stdout == '', found.stdout
+        assert host.run('journalctl -b --no-pager | grep -c -- %s' % key).stdout.strip() == '0'

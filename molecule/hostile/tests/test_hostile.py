@@ -5,7 +5,7 @@ import json
 
 
 def test_every_namespace_is_back_with_its_links_and_the_service_inside_blue(host):
-    assert sorted(host.check_output('ip netns list | cut -d" " -f1').split()) == ['blue', 'green', 'red', 'wan', 'yellow']
+    assert sorted(host.check_output('ip netns list | cut -d" " -f1').split()) == ['blue', 'green', 'hub', 'red', 'vpn', 'wan', 'yellow']
     pid = host.check_output('systemctl show -p MainPID --value web.service')
     assert host.check_output('stat -L -c %%i /proc/%s/ns/net' % pid) == host.check_output('stat -L -c %i /run/netns/blue')
     assert 'hello from inside a namespace' in host.check_output('busybox wget -q -O - http://10.10.1.2:8080/')

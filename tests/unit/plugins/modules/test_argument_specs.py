@@ -46,6 +46,10 @@ def test_the_netns_role_takes_the_options_of_netns_chain():
     assert sorted(role) == ['netns_' + name for name in sorted(module)]
     # The role gives its list a default of []; in the module it is required.
     assert role['netns_namespaces']['options'] == module['namespaces']['options']
+    # The WireGuard secrets are never shown (the role's spec is the same, so there too).
+    link = module['namespaces']['options']['links']['options']
+    assert link['private_key']['no_log'] and link['peers']['options']['preshared_key']['no_log']
+    assert not link['peers']['options']['public_key']['no_log']
     for name in ('start', 'converge'):
         assert role['netns_' + name] == module[name], name
 
