@@ -114,9 +114,8 @@ def test_differences_name_what_changed_and_no_secret():
 
 
 def test_the_conf_is_root_only_and_no_unit_names_a_key(tmp_path):
-    entries = parse_entries([{'name': 'vpn', 'links': [dict(link(peers=[{'public_key': PEER, 'endpoint': 'vpn.example.com:51820',
-                                                                          'allowed_ips': ['0.0.0.0/0']}]), type='wireguard')]}],
-                            sys_class_net=None)
+    named = link(peers=[{'public_key': PEER, 'endpoint': 'vpn.example.com:51820', 'allowed_ips': ['0.0.0.0/0']}])
+    entries = parse_entries([{'name': 'vpn', 'links': [dict(named, type='wireguard')]}], sys_class_net=None)
     dirs = dict(unit_dir=str(tmp_path / 'units'), etc_dir=str(tmp_path / 'etc'), boot_dir=str(tmp_path / 'boot'),
                 marks_dir=str(tmp_path / 'run' / 'booted'))
     plan = plan_chain(entries, {}, start=False, **dirs)
@@ -136,4 +135,3 @@ def test_the_conf_is_root_only_and_no_unit_names_a_key(tmp_path):
     gone = plan_chain(parse_entries([{'name': 'vpn', 'state': 'absent'}], sys_class_net=None), {}, start=False, **dirs)
     apply_chain(gone, lambda *args: None)
     assert not os.path.exists(os.path.dirname(conf))
-
