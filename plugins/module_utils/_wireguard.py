@@ -15,8 +15,38 @@ __metaclass__ = type
 import ipaddress
 import os
 
-from ansible_collections.netns.systemd.plugins.module_utils._nsfs import NETNS_RUN_DIR, netns_id
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
+from ansible_collections.netns.systemd.plugins.module_utils._nsfs import NETNS_RUN_DIR, netns_id, scratch_netns
 from ansible_collections.netns.systemd.plugins.module_utils._paths import WIREGUARD_DIR
+
+
+def kernel_has_wireguard(run):
+    """Whether this kernel makes WireGuard links, tried in a new, empty namespace that goes
+    away with the probe: (True, '') or (False, what ip said)."""
+    with scratch_netns():
+        rc, out, err = run(['ip', 'link', 'add', 'wgprobe', 'type', 'wireguard'])
+    return rc == 0, (err or out).strip()
+
+
+def check_tools(entries, run, which):
+    """InvalidInput before any change when a WireGuard link of a present namespace cannot be
+    made on this host: no ``wg``, the kernel's link type asked for and missing, or wireguard-go
+    needed and missing. ``which(name)``: the path of a command, or None."""
+    specs = [spec for entry in entries if entry.state == 'present' for spec in entry.links.get('wireguard', ())]
+    if not specs:
+        return
+    if not which('wg'):
+        raise InvalidInput('%s: wg (wireguard-tools) is not installed on the host; install it first' % specs[0].label)
+    kernel, said = kernel_has_wireguard(run)
+    for spec in specs:
+        if spec.implementation == 'kernel' and not kernel:
+            raise InvalidInput('%s: implementation kernel, but this kernel has no WireGuard link type (%s); use implementation '
+                               'userspace or auto, with wireguard-go' % (spec.label, said or 'ip link add type wireguard failed'))
+        if spec.implementation == 'userspace' or (spec.implementation == 'auto' and not kernel):
+            if not which('wireguard-go'):
+                raise InvalidInput('%s: wireguard-go is not installed on the host, and is needed %s; install it first'
+                                   % (spec.label, 'for implementation userspace' if spec.implementation == 'userspace'
+                                      else 'since this kernel has no WireGuard link type'))
 
 
 def conf_path(netns, ifname, wireguard_dir=WIREGUARD_DIR):

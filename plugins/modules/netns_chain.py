@@ -225,7 +225,9 @@ options:
                 root-only file, then moved into the namespace, whose traffic then has no way out but the tunnel (with
                 O(namespaces[].links[].route_allowed_ips) and a peer allowing C(0.0.0.0/0), the default route is the
                 tunnel). It is the kernel's C(wireguard) link type where the kernel has it, else C(wireguard-go)
-                (see O(namespaces[].links[].implementation)); C(wg) (wireguard-tools) is needed either way.
+                (see O(namespaces[].links[].implementation)); C(wg) (wireguard-tools) is needed either way. A missing
+                C(wg), a missing C(wireguard-go) where it is needed, or C(implementation=kernel) on a kernel without
+                WireGuard is an error before any change.
                 C(netns-wireguard@NAME.service) makes it (not before C(network-pre.target); after
                 C(network-online.target) when an endpoint is a host name, which is looked up then) and deletes it
                 when it stops. The keys are written only to C(/etc/netns-systemd/wireguard/NAME/IF.conf) (mode 0600, in
@@ -529,7 +531,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._sysctl import check
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures, systemctl_runner, unit_states
 from ansible_collections.netns.systemd.plugins.module_utils._units import link_unit
 from ansible_collections.netns.systemd.plugins.module_utils._vxlan import converge_fdb
-from ansible_collections.netns.systemd.plugins.module_utils._wireguard import converge_wireguard
+from ansible_collections.netns.systemd.plugins.module_utils._wireguard import check_tools, converge_wireguard
 
 # A phase may carry a secret (a key): never logged, never in a unit (see the docs).
 _PHASE = dict(type='str', no_log=True)
@@ -595,6 +597,7 @@ def main():
         else:
             host.check(module.run_command)
         check_sysctl_keys(entries)
+        check_tools(entries, module.run_command, module.get_bin_path)
         with Rulesets(entries, module.run_command) as rulesets:
             rulesets.check()
             return run_checked(entries, host, before, rulesets)
