@@ -490,6 +490,22 @@ EXAMPLES = r'''
           - {name: veth-b, addresses: [10.1.0.2/24], peer: veth-r, peer_netns: red, peer_addresses: [10.1.0.3/24]}
       - name: red
 
+- name: A namespace whose only way out is a WireGuard tunnel (its socket stays on the host)
+  netns.systemd.netns_chain:
+    namespaces:
+      - name: vpn
+        links:
+          - type: wireguard
+            name: wg0
+            private_key: "{{ vault_wg_private_key }}"
+            addresses: [10.8.0.2/32]
+            route_allowed_ips: true
+            peers:
+              - public_key: Vnz1JmpNqbpjHxkS4ElGBjwiL8w4rbFtIcv1mH01Cl0=
+                endpoint: vpn.example.com:51820
+                allowed_ips: [0.0.0.0/0]
+                persistent_keepalive: 25
+
 - name: A custom link type with the four phases
   netns.systemd.netns_chain:
     namespaces:

@@ -90,7 +90,7 @@ def hosts(implementation):
 def vpn(keys, peers=None):
     """Namespace vpn with wg0 (10.8.0.2), whose default route is the tunnel to host B."""
     link = {'type': 'wireguard', 'name': 'wg0', 'private_key': keys['a_private'], 'implementation': keys['implementation'],
-            'addresses': ['10.8.0.2/24'], 'route_allowed_ips': True,
+            'addresses': ['10.8.0.2/24'], 'route_allowed_ips': True, 'mtu': 1380,
             'peers': peers or [{'public_key': keys['b_public'], 'endpoint': '10.99.0.2:51820', 'allowed_ips': ['0.0.0.0/0']}]}
     return parse_entries([{'name': 'vpn', 'links': [link]}])
 
@@ -119,7 +119,7 @@ def test_the_tunnel_is_the_only_way_out(hosts):
     wg0 = kernel.link('vpn', 'wg0')
     assert wg0['linkinfo']['info_kind'] == ('tun' if hosts['implementation'] == 'userspace' else 'wireguard')
     assert sorted(l['ifname'] for l in kernel.ip_json('vpn', 'link', 'show')) == ['lo', 'wg0']
-    assert kernel.static_routes('vpn', 'wg0') == {('default', None)}
+    assert kernel.static_routes('vpn', 'wg0') == {('default', None)} and wg0['mtu'] == 1380
     assert reaches('vpn', '10.8.0.1')
     # Host B's underlay address is reached too, but through the tunnel: host B sees it come in on wgb.
     before = kernel.ip_json('hostb', '-s', 'link', 'show', 'dev', 'wgb')[0]['stats64']['rx']['packets']
@@ -232,8 +232,8 @@ def test_missing_tools_and_a_missing_kernel_type_are_refused_before_any_change(h
         with pytest.raises(InvalidInput, match='wireguard-go is not installed on the host, and is needed for implementation userspace'):
             check_tools(entries, kernel.run, {'wg': '/usr/bin/wg'}.get)
     if not kernel_has_wireguard():
-        kernel_only = parse_entries([{'name': 'vpn', 'links': [{'type': 'wireguard', 'name': 'wg0', 'private_key': hosts['a_private'],
-                                                                 'implementation': 'kernel'}]}])
+        link = {'type': 'wireguard', 'name': 'wg0', 'private_key': hosts['a_private'], 'implementation': 'kernel'}
+        kernel_only = parse_entries([{'name': 'vpn', 'links': [link]}])
         with pytest.raises(InvalidInput, match='implementation kernel, but this kernel has no WireGuard link type'):
             check_tools(kernel_only, kernel.run, installed.get)
         auto = parse_entries([{'name': 'vpn', 'links': [{'type': 'wireguard', 'name': 'wg0', 'private_key': hosts['a_private']}]}])
