@@ -360,6 +360,14 @@ def parse_wg_key(value, where, what):
     return text
 
 
+def _is_ipv4(text):
+    try:
+        ipaddress.IPv4Address(text)
+        return True
+    except ValueError:
+        return False
+
+
 def parse_endpoint(value, where):
     """'HOST:PORT' with HOST an IPv4 address, a bracketed IPv6 address or a host name."""
     text = str(value).strip()
@@ -375,7 +383,7 @@ def parse_endpoint(value, where):
             raise InvalidInput('%s: endpoint %r: %s is not an IPv6 address' % (where, value, host[1:-1]))
     elif ':' in host:
         raise InvalidInput('%s: endpoint %r: write an IPv6 address in brackets, [2001:db8::1]:51820' % (where, value))
-    elif not _HOSTNAME_RE.match(host):
+    elif not _HOSTNAME_RE.match(host) or re.match(r'^[0-9.]+$', host) and not _is_ipv4(host):
         raise InvalidInput('%s: endpoint %r: %r is neither an IPv4 address nor a host name' % (where, value, host))
     return '%s:%s' % (host, int(port))
 
@@ -385,7 +393,9 @@ def parse_allowed_ip(value, where):
         network = ipaddress.ip_network(str(value), strict=False)
     except ValueError as exc:
         raise InvalidInput('%s: allowed IP %r is not a network such as 10.8.0.0/24 or 0.0.0.0/0: %s' % (where, value, exc))
-    if str(network) != str(value) and str(network.network_address) != str(value):
+    try:
+        ipaddress.ip_network(str(value), strict=True)
+    except ValueError:
         raise InvalidInput('%s: allowed IP %r has host bits set: write %s' % (where, value, network))
     return network
 

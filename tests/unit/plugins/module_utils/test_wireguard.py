@@ -48,6 +48,13 @@ def test_what_is_off_is_written_off_since_a_file_that_leaves_it_out_leaves_it_as
     assert render_conf(spec) == '[Interface]\nPrivateKey = %s\nFwMark = off\n\n[Peer]\nPublicKey = %s\nPersistentKeepalive = off\n' % (PRIVATE, PEER)
 
 
+def test_allowed_ips_and_endpoints_are_taken_as_wg_writes_them():
+    spec = wireguard_spec(link(peers=[{'public_key': PEER, 'endpoint': '[2001:DB8::1]:51820', 'allowed_ips': ['FD00::/64', '10.8.0.7']},
+                                      {'public_key': key(4), 'endpoint': 'vpn.example.com:1'}]), 'links[0]')
+    assert [str(n) for n in spec.peers[0].allowed_ips] == ['fd00::/64', '10.8.0.7/32']
+    assert [peer.endpoint_is_name for peer in spec.peers] == [False, True]
+
+
 def test_route_allowed_ips_makes_routes_through_the_tunnel_besides_the_given_ones():
     spec = wireguard_spec(link(route_allowed_ips=True, routes=[{'dst': '172.16.0.0/12'}]), 'links[0]')
     assert [route.text() for route in spec.end.routes] == ['172.16.0.0/12', 'default', 'default']
@@ -66,6 +73,9 @@ def test_route_allowed_ips_makes_routes_through_the_tunnel_besides_the_given_one
     ({'peers': [{'public_key': PEER, 'endpoint': '2001:db8::1:51820'}]}, 'IPv6 address in brackets'),
     ({'peers': [{'public_key': PEER, 'endpoint': 'bad_host:1'}]}, 'neither an IPv4 address nor a host name'),
     ({'peers': [{'public_key': PEER, 'allowed_ips': ['10.8.0.1/24']}]}, 'has host bits set: write 10.8.0.0/24'),
+    ({'peers': [{'public_key': PEER, 'allowed_ips': ['fd00::1/64']}]}, 'has host bits set: write fd00::/64'),
+    ({'peers': [{'public_key': PEER, 'allowed_ips': ['10.8.0/24']}]}, 'is not a network'),
+    ({'peers': [{'public_key': PEER, 'endpoint': '999.1.1.1:51820'}]}, 'neither an IPv4 address nor a host name'),
     ({'peers': [{'public_key': PEER}, {'public_key': PEER}]}, 'is listed twice'),
     ({'peers': [{'public_key': PEER, 'allowed_ips': ['10.0.0.0/8']}, {'public_key': key(4), 'allowed_ips': ['10.0.0.0/8']}]},
      'allowed IP 10.0.0.0/8 is given to peer'),
