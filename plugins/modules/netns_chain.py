@@ -288,7 +288,10 @@ options:
               - For a wireguard, its private key (required), as C(wg genkey) prints it. Keep it in Ansible Vault.
             type: str
           listen_port:
-            description: For a wireguard, the UDP port it listens on, on the host. Omitted, WireGuard picks one.
+            description:
+              - For a wireguard, the UDP port it listens on, on the host.
+              - Omitted, WireGuard picks one, and picks another each time the interface is set again from its file (when
+                its peers or keys change). Give it when a peer must know where to send.
             type: int
           fwmark:
             description: For a wireguard, the firewall mark of its UDP packets on the host (C(0) for none).
