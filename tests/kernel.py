@@ -23,6 +23,12 @@ def run(argv):
     return proc.returncode, proc.stdout, proc.stderr
 
 
+def pings(netns, address, seconds=2):
+    """Whether ``address`` answers one ping from ``netns`` within ``seconds``."""
+    return subprocess.run(['ip', 'netns', 'exec', netns, 'ping', '-c', '1', '-W', str(seconds), address],
+                          capture_output=True, check=False).returncode == 0
+
+
 def veth_to(netns, outside, inside, outside_address, inside_address):
     """A veth from the host (``outside``) into ``netns`` (``inside``), both ends addressed and up."""
     ip(None, 'link', 'add', outside, 'type', 'veth', 'peer', 'name', inside, 'netns', netns)

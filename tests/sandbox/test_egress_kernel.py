@@ -37,11 +37,6 @@ def sh(*args):
     subprocess.run(['/bin/sh', HELPER] + list(args), check=True)
 
 
-def reaches(netns, address):
-    return subprocess.run(['ip', 'netns', 'exec', netns, 'ping', '-c', '1', '-W', '2', address],
-                          capture_output=True, check=False).returncode == 0
-
-
 def build(namespaces=None, bridges=None):
     """Every file of the namespaces and the host written, and run as the units run them."""
     write_atomically(HELPER, HELPER_SCRIPT)
@@ -96,9 +91,9 @@ def test_outbound_nat_port_forward_and_a_shared_bridge():
     subprocess.run(['nft', 'add', 'table', 'ip', 'mine'], check=True)
     entries, host = build()
     # Before the host side is applied: no forwarding, no NAT, nothing reaches the outside.
-    assert not reaches('app', '203.0.113.2')
+    assert not kernel.pings('app', '203.0.113.2')
     # On a shared segment, the bridge's namespaces reach each other and the host.
-    assert reaches('a', '10.30.0.3') and reaches('b', '10.30.0.1')
+    assert kernel.pings('a', '10.30.0.3') and kernel.pings('b', '10.30.0.1')
     assert kernel.link(None, 've-a0').get('master') == 'br-ns'
     lines, _diffs = host_drift(host, kernel.run, check_mode=True)
     assert '~ sysctl net.ipv4.ip_forward = 1 (was 0)' in lines and '~ nftables table %s' % TABLE in lines
@@ -107,8 +102,8 @@ def test_outbound_nat_port_forward_and_a_shared_bridge():
     with open(FORWARD_BEFORE) as f:
         assert f.read().strip() == '0'
     # Outbound through NAT: wan has no route to 10.20.0.0/30 or 10.30.0.0/24.
-    assert reaches('app', '203.0.113.2') and reaches('a', '203.0.113.2') and reaches('b', '203.0.113.2')
-    assert not reaches('wan', '10.20.0.2')
+    assert kernel.pings('app', '203.0.113.2') and kernel.pings('a', '203.0.113.2') and kernel.pings('b', '203.0.113.2')
+    assert not kernel.pings('wan', '10.20.0.2')
     server = serve('app', '10.20.0.2', 8000)
     try:
         # The forwarded port answers from the outside, and from the host itself.
@@ -130,7 +125,7 @@ def test_outbound_nat_port_forward_and_a_shared_bridge():
     assert not diffs[0]['before'] and 'masquerade' in diffs[0]['after']
     assert host_drift(host, kernel.run, check_mode=False)[0] == lines
     assert host_drift(host, kernel.run, check_mode=True) == ([], [])
-    assert reaches('b', '203.0.113.2')
+    assert kernel.pings('b', '203.0.113.2')
 
     # Absent: nothing of it stays but the user's table; forwarding is put back to 0.
     before = host_before(HOST_DIR)
@@ -176,7 +171,7 @@ def test_an_adopted_bridge_is_used_as_it_is_and_never_removed():
     _entries, host = build(namespaces, [{'name': 'br-lan', 'adopt': True}])
     sh('host')
     assert kernel.link(None, 've-a0').get('master') == 'br-lan'
-    assert reaches('a', '10.40.0.1')
+    assert kernel.pings('a', '10.40.0.1')
     before = host_before(HOST_DIR)
     assert before['bridges'] == 'br-lan adopted\n' and before['forward-before'] is not None
     remove(['a'])

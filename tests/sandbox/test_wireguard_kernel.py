@@ -95,15 +95,11 @@ def vpn(keys, peers=None):
     return parse_entries([{'name': 'vpn', 'links': [link]}])
 
 
-def pings(netns, address):
-    return subprocess.run(['ip', 'netns', 'exec', netns, 'ping', '-c', '1', '-W', '1', address], capture_output=True, check=False).returncode == 0
-
-
 def reaches(netns, address, seconds=15):
     """Whether ``address`` answers within ``seconds`` (the first packet waits for a handshake,
     which a loaded machine may delay)."""
     deadline = time.monotonic() + seconds
-    while not pings(netns, address):
+    while not kernel.pings(netns, address, 1):
         if time.monotonic() > deadline:
             return False
     return True
@@ -127,8 +123,8 @@ def test_the_tunnel_is_the_only_way_out(hosts):
     assert kernel.ip_json('hostb', '-s', 'link', 'show', 'dev', 'wgb')[0]['stats64']['rx']['packets'] > before
     # The tunnel down at host B: nothing is reached, not even the underlay host A routes to.
     kernel.ip('hostb', 'link', 'set', 'wgb', 'down')
-    assert not pings('vpn', '10.8.0.1')
-    assert not pings('vpn', '10.99.0.1') and not pings('vpn', '10.99.0.2')
+    assert not kernel.pings('vpn', '10.8.0.1', 1)
+    assert not kernel.pings('vpn', '10.99.0.1', 1) and not kernel.pings('vpn', '10.99.0.2', 1)
     kernel.ip('hostb', 'link', 'set', 'wgb', 'up')
     # Started again, the interface is kept; stopped, it is gone, and so is wireguard-go.
     index = wg0['ifindex']
