@@ -277,6 +277,13 @@ def move_spec(item, where, defaults=None):
     return LinkSpec('move', end, parent=device, force=bool(item.get('force')), **_common(item, defaults or {}))
 
 
+def parse_number(value, where, what, low, high):
+    """A whole number from ``low`` to ``high``, or InvalidInput whose message starts with ``where``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput('%s: %s %r is not a number from %d to %d' % (where, what, value, low, high))
+    return value
+
+
 def parse_port(value, where, what='port'):
     """A TCP or UDP port number, or InvalidInput whose message starts with ``where``."""
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
@@ -290,9 +297,7 @@ def vxlan_spec(item, where, defaults=None):
     hosts (``remotes``, static FDB entries) or a multicast ``group``."""
     if not item.get('name'):
         raise InvalidInput('%s: name is required' % where)
-    vni = item.get('vni')
-    if isinstance(vni, bool) or not isinstance(vni, int) or not 1 <= vni <= VNI_MAX:
-        raise InvalidInput('%s: vni %r is not a number from 1 to %d' % (where, vni, VNI_MAX))
+    vni = parse_number(item.get('vni'), where, 'vni', 1, VNI_MAX)
     if not item.get('underlay'):
         raise InvalidInput('%s: underlay (the host interface that carries the vxlan) is required' % where)
     port = parse_port(item.get('port') if item.get('port') is not None else VXLAN_PORT, where)
@@ -400,14 +405,6 @@ def parse_allowed_ip(value, where):
     return network
 
 
-def _wg_number(value, where, what, low, high):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidInput('%s: %s %r is not a number from %d to %d' % (where, what, value, low, high))
-    return value
-
-
 def wireguard_secrets(namespaces):
     """The private and preshared keys in a raw list of namespaces (as netns_chain takes it), for
     a module that takes such a list without its spec to mask them."""
@@ -431,7 +428,7 @@ def wireguard_spec(item, where, defaults=None):
     listen_port = item.get('listen_port')
     if listen_port is not None:
         parse_port(listen_port, where, 'listen_port')
-    fwmark = _wg_number(item.get('fwmark'), where, 'fwmark', 0, (1 << 32) - 1)
+    fwmark = parse_number(item['fwmark'], where, 'fwmark', 0, (1 << 32) - 1) if item.get('fwmark') is not None else None
     implementation = item.get('implementation') or 'auto'
     if implementation not in WIREGUARD_IMPLEMENTATIONS:
         raise InvalidInput('%s: implementation %r is not one of %s' % (where, implementation, ', '.join(WIREGUARD_IMPLEMENTATIONS)))
@@ -451,7 +448,8 @@ def wireguard_spec(item, where, defaults=None):
                 raise InvalidInput('%s: allowed IP %s is given to peer %s too; WireGuard routes it to one peer only'
                                    % (peer_where, network, owners[network]))
             owners[network] = public_key
-        keepalive = _wg_number(value.get('persistent_keepalive'), peer_where, 'persistent_keepalive', 0, 65535) or 0
+        keepalive = value.get('persistent_keepalive')
+        keepalive = 0 if keepalive is None else parse_number(keepalive, peer_where, 'persistent_keepalive', 0, 65535)
         peers.append(WgPeer(public_key, preshared, endpoint, allowed, keepalive))
     end = _end(item, where)
     if item.get('route_allowed_ips'):

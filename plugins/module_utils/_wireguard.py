@@ -104,7 +104,7 @@ def differences(spec, live):
     """What differs between a wireguard LinkSpec and its live state (parse_dump), one line
     each; no line holds a private or preshared key. Endpoints are not compared (WireGuard
     follows a peer that roams): a changed endpoint is applied when the file changes."""
-    label = '%s:%s' % (spec.end.netns, spec.end.ifname)
+    label = spec.end.label
     lines = []
     if live['private_key'] != spec.private_key:
         lines.append('~ wireguard %s: private key' % label)
@@ -162,7 +162,7 @@ def converge_wireguard(entries, run, check_mode, changed_files=(), wireguard_dir
             found = differences(spec, live)
             if not found and path not in changed_files:
                 continue
-            lines.extend(found or ['~ wireguard %s:%s: set again from %s' % (entry.name, device, path)])
+            lines.extend(found or ['~ wireguard %s: set again from %s' % (spec.end.label, path)])
             if check_mode:
                 continue
             commands = [('syncconf', device, path)]
