@@ -78,7 +78,9 @@ def _address(hostvars, host, underlay):
 def netns_vxlan_remotes(namespaces, hostvars, hosts, me):
     result = []
     for item in namespaces or ():
-        if not isinstance(item, dict) or not any(isinstance(link, dict) and link.get('type') == 'vxlan' for link in item.get('links') or ()):
+        # A namespace that goes away needs no remotes (netns_chain reads no link of it).
+        if (not isinstance(item, dict) or item.get('state', 'present') == 'absent'
+                or not any(isinstance(link, dict) and link.get('type') == 'vxlan' for link in item.get('links') or ())):
             result.append(item)
             continue
         links = []

@@ -17,7 +17,7 @@ import os
 from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, macvlan_spec, move_spec, veth_spec, vxlan_spec, wireguard_spec
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables, render_nftables_file
-from ansible_collections.netns.systemd.plugins.module_utils._hostnet import bridge_port_file
+from ansible_collections.netns.systemd.plugins.module_utils._hostnet import bridge_port_file, parse_egress
 from ansible_collections.netns.systemd.plugins.module_utils._paths import NS_DIR, PHASES_DIR, WIREGUARD_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import parse_sysctl, render_sysctl_file
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
@@ -118,9 +118,28 @@ def render_resolv_conf(dns, netns):
     return '\n'.join(lines) + '\n'
 
 
+_DNS_KEYS = ('nameservers', 'search', 'options', 'content')
+
+
 def _check_dns(dns, where):
-    if not dns:
-        return
+    """The ``dns`` option as a dictionary (None when not given); InvalidInput naming it for
+    anything else."""
+    if dns is None:
+        return None
+    if not isinstance(dns, dict):
+        raise InvalidInput('%s: dns must be a dictionary with nameservers, search, options or content, not %r' % (where, dns))
+    unknown = sorted(str(key) for key in dns if key not in _DNS_KEYS)
+    if unknown:
+        raise InvalidInput('%s: dns has unknown keys %s; use %s' % (where, ', '.join(unknown), ', '.join(_DNS_KEYS)))
+    dns = dict(dns)
+    for key in ('nameservers', 'search', 'options'):
+        value = dns.get(key)
+        if isinstance(value, str):
+            dns[key] = [value]
+        elif value is not None and not (isinstance(value, list) and all(isinstance(word, str) for word in value)):
+            raise InvalidInput('%s: dns %s must be a list of strings, not %r' % (where, key, value))
+    if dns.get('content') is not None and not isinstance(dns['content'], str):
+        raise InvalidInput('%s: dns content must be the text of resolv.conf, not %r' % (where, dns['content']))
     if dns.get('content') is not None and any(dns.get(k) for k in ('nameservers', 'search', 'options')):
         raise InvalidInput('%s: dns.content cannot be combined with nameservers, search or options' % where)
     for server in dns.get('nameservers') or ():
@@ -131,6 +150,7 @@ def _check_dns(dns, where):
     for word in list(dns.get('search') or ()) + list(dns.get('options') or ()):
         if not word or any(c.isspace() for c in word):
             raise InvalidInput('%s: dns search/options entry %r is empty or contains whitespace' % (where, word))
+    return dns
 
 
 def parse_entries(namespaces, sys_class_net='/sys/class/net'):
@@ -148,13 +168,18 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
         if name in seen:
             raise InvalidInput('%s: netns %r is listed twice' % (where, name))
         seen.add(name)
-        _check_dns(item.get('dns'), where)
+        dns = _check_dns(item.get('dns'), where)
         entry = NamespaceEntry(name, item.get('state') or 'present', item.get('enabled', True) is not False, {},
-                               render_resolv_conf(item.get('dns'), name))
+                               render_resolv_conf(dns, name))
+        if entry.state == 'absent':
+            # What goes away needs nothing that only its creation needs (a vxlan's remotes,
+            # a WireGuard key, a device to move): its units and files are found on the host.
+            entries.append(entry)
+            continue
         entry.sysctl = parse_sysctl(where, item.get('sysctl'))
         entry.sysctl_ignore_missing = bool(item.get('sysctl_ignore_missing'))
         entry.nftables = parse_nftables(where, item.get('nftables'))
-        entry.egress = item.get('egress')
+        entry.egress = parse_egress(where, item.get('egress'))
         entry.forwards = list(item.get('ports') or ())
         for link_index, link in enumerate(item.get('links') or ()):
             link_where = '%s.links[%d]' % (where, link_index)
@@ -174,7 +199,7 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
             elif kind == 'vxlan':
                 options = dict(link, netns=name, name=link.get('name') or 'vx-%s' % name)
                 spec = vxlan_spec(options, '%s (vxlan %s)' % (link_where, options['name']), {'state': 'present'})
-                if entry.state == 'present' and sys_class_net and not os.path.exists(os.path.join(sys_class_net, spec.parent)):
+                if sys_class_net and not os.path.exists(os.path.join(sys_class_net, spec.parent)):
                     raise InvalidInput("%s: vxlan underlay %r does not exist on the host" % (link_where, spec.parent))
             elif kind == 'wireguard':
                 options = dict(link, netns=name, name=link.get('name') or 'wg-%s' % name)
@@ -185,7 +210,7 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
             elif kind == 'macvlan':
                 options = dict(link, netns=name, name=link.get('name') or 'mv-%s' % name)
                 spec = macvlan_spec(options, '%s (macvlan %s)' % (link_where, options['name']), {'state': 'present'})
-                if entry.state == 'present' and sys_class_net and not os.path.exists(os.path.join(sys_class_net, spec.parent)):
+                if sys_class_net and not os.path.exists(os.path.join(sys_class_net, spec.parent)):
                     raise InvalidInput("%s: macvlan parent %r does not exist on the host" % (link_where, spec.parent))
             else:
                 check_custom_kind(kind)

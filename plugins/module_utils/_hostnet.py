@@ -100,6 +100,24 @@ def _ipv4(where, what, value):
     return address
 
 
+def parse_egress(where, value):
+    """The ``egress`` option: None or false for none, true or {} for any interface, or a
+    dictionary with ``interface``; InvalidInput naming the option for anything else."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput('%s: egress must be true (any interface) or a dictionary such as {interface: eth0}, not %r' % (where, value))
+    unknown = sorted(str(key) for key in value if key != 'interface')
+    if unknown:
+        raise InvalidInput('%s: egress has unknown keys %s; its one key is interface' % (where, ', '.join(unknown)))
+    interface = value.get('interface')
+    if interface is not None and not isinstance(interface, str):
+        raise InvalidInput('%s: egress interface %r is not an interface name' % (where, interface))
+    return {'interface': interface}
+
+
 def _interfaces(where, values, known):
     names = []
     for value in values or ():
@@ -173,7 +191,7 @@ class HostNet:
                 raise InvalidInput('%s: an adopted bridge keeps the addresses its owner gives it: remove addresses, '
                                    'or let netns.systemd make the bridge (adopt: false)' % where)
             addresses = parse_addresses(item.get('addresses') or [], where)
-            declared[name] = (where, Bridge(name, adopt, addresses, item.get('egress')))
+            declared[name] = (where, Bridge(name, adopt, addresses, parse_egress(where, item.get('egress'))))
         present = [e for e in entries if e.state == 'present']
         host.users = sorted(e.name for e in present if e.bridge_ports or e.egress is not None or e.forwards)
         host_ends = set(spec.peer.ifname for e in present for spec in _host_veths(e))

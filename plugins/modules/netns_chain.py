@@ -99,7 +99,8 @@ options:
           - Without it the namespace's creator unit makes the file empty when it starts and the file is missing
             (lookups inside the namespace fail rather than leak to the host's resolver); otherwise the file is left
             as it is, for a VPN client's up script to fill in.
-        type: dict
+          - A dictionary of the keys below; anything else is refused with a message naming it.
+        type: raw
         suboptions:
           nameservers:
             description: Nameserver addresses, IPv4 or IPv6.
@@ -154,11 +155,12 @@ options:
         description:
           - "Outbound access through the host for the IPv4 prefixes of the namespace's veths to the host (their inside
             addresses' networks, bridge ports included): IPv4 forwarding on, and a C(masquerade) rule in the table
-            C(inet netns_systemd), which the collection owns (see O(bridges)). Give C(egress: {}) for any interface."
+            C(inet netns_systemd), which the collection owns (see O(bridges)). Give C(egress: true) (or C(egress: {})) for
+            any interface, a dictionary with O(namespaces[].egress.interface) for one; C(false) or omitted, none."
           - The namespace needs a default route through the host (O(namespaces[].links[].routes)) for its packets to leave.
           - IPv4 only. IPv6 addresses are not translated, since turning on IPv6 forwarding changes how the host's
             own interfaces take router advertisements.
-        type: dict
+        type: raw
         suboptions:
           interface:
             description:
@@ -452,8 +454,8 @@ options:
       egress:
         description:
           - Outbound access through the host for the bridge's IPv4 prefixes (those of its addresses and of its
-            ports' namespaces), as O(namespaces[].egress).
-        type: dict
+            ports' namespaces), as O(namespaces[].egress): C(true) or a dictionary.
+        type: raw
         suboptions:
           interface:
             description: The host interface the packets leave through; any but the bridge itself when omitted.
@@ -581,11 +583,13 @@ ARGUMENT_SPEC = dict(
         name=dict(type='str', required=True),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         enabled=dict(type='bool', default=True),
-        dns=dict(type='dict', options=_DNS),
+        # raw: ansible-core fails with a message naming nothing when a dict option with
+        # options gets true; the module checks these itself (_host, _hostnet).
+        dns=dict(type='raw', options=_DNS),
         sysctl=dict(type='dict'),
         sysctl_ignore_missing=dict(type='bool', default=False),
         nftables=dict(type='str'),
-        egress=dict(type='dict', options=_EGRESS),
+        egress=dict(type='raw', options=_EGRESS),
         ports=dict(type='list', elements='dict', options=_FORWARD),
         links=dict(type='list', elements='dict', options=_LINK),
     )),
@@ -593,7 +597,7 @@ ARGUMENT_SPEC = dict(
         name=dict(type='str', required=True),
         adopt=dict(type='bool', default=False),
         addresses=dict(type='list', elements='str'),
-        egress=dict(type='dict', options=_EGRESS),
+        egress=dict(type='raw', options=_EGRESS),
     )),
     start=dict(type='bool', default=True),
     converge=dict(type='bool', default=True),

@@ -33,3 +33,10 @@ def test_a_peer_without_facts_is_an_error_naming_it():
     hostvars = {'a': host('10.88.0.2', 42), 'b': host(None, 42)}
     with pytest.raises(AnsibleFilterError, match='no IPv4 address of eth0 on host b in its facts'):
         netns_vxlan_remotes([{'name': 't', 'links': [{'type': 'vxlan', 'vni': 42, 'underlay': 'eth0'}]}], hostvars, ['a', 'b'], 'a')
+
+
+def test_a_namespace_that_goes_away_gets_no_remotes():
+    # Every host removes the overlay: no peer is left, and none needs its facts.
+    hostvars = {'a': host('10.88.0.2', 42), 'b': host(None, 42)}
+    gone = [{'name': 't', 'state': 'absent', 'links': [{'type': 'vxlan', 'vni': 42, 'underlay': 'eth0'}]}]
+    assert netns_vxlan_remotes(gone, hostvars, ['a', 'b'], 'a') == gone

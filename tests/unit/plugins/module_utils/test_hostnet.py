@@ -159,3 +159,44 @@ def test_a_call_about_other_namespaces_leaves_the_host_side_alone():
     assert manages_host(parse([{'name': 'app', 'state': 'absent'}]), {'users': 'app\n'}, ['app'], [])
     assert manages_host(plain, {}, ['plain'], [{'name': 'br-ns'}])
     assert manages_host(users, {}, ['app', 'plain'], [])
+
+
+@pytest.mark.parametrize('value, interface', [(True, None), ({}, None), ({'interface': 'eth0'}, 'eth0')])
+def test_egress_true_is_any_interface(value, interface):
+    host = parse([app(egress=value)])
+    assert [(e.owner, e.interface) for e in host.egress] == [('netns app', interface)]
+    assert parse([app(egress=False)]).egress == []
+
+
+@pytest.mark.parametrize('where, value, message', [
+    ('egress', 'eth0', r"namespaces\[0\] \(app\): egress must be true \(any interface\) or a dictionary such as \{interface: eth0\}, not 'eth0'"),
+    ('egress', 1, r'egress must be true .* not 1'),
+    ('egress', {'iface': 'eth0'}, 'egress has unknown keys iface; its one key is interface'),
+    ('dns', True, r'namespaces\[0\] \(app\): dns must be a dictionary with nameservers, search, options or content, not True'),
+    ('dns', {'nameserver': ['10.0.0.1']}, 'dns has unknown keys nameserver'),
+    ('dns', {'search': 3}, 'dns search must be a list of strings, not 3'),
+])
+def test_a_scalar_for_a_dictionary_option_is_refused_naming_it(where, value, message):
+    with pytest.raises(InvalidInput, match=message):
+        parse([app(**{where: value})])
+
+
+def test_a_bridge_egress_of_true_is_any_interface():
+    host = parse([port('a', '10.40.0.2/24')], [{'name': 'br-ns', 'addresses': ['10.40.0.1/24'], 'egress': True}])
+    assert [(e.owner, e.interface) for e in host.egress] == [('bridge br-ns', None)]
+    with pytest.raises(InvalidInput, match=r'bridges\[0\] \(br-ns\): egress must be true'):
+        parse([port('a', '10.40.0.2/24')], [{'name': 'br-ns', 'addresses': ['10.40.0.1/24'], 'egress': 'yes'}])
+
+
+def test_a_namespace_that_goes_away_needs_nothing_only_its_creation_needs():
+    # The vxlan recipe with remotes computed by the role, set absent on every host: no remotes.
+    # A WireGuard link without its key, a move whose device is gone, a bridge that no longer is.
+    gone = {'name': 'gone', 'state': 'absent', 'egress': {'interface': 'nic-gone'}, 'links': [
+        {'type': 'vxlan', 'vni': 42, 'underlay': 'eth9'},
+        {'type': 'wireguard', 'peers': [{'public_key': 'x'}]},
+        {'type': 'move', 'device': 'nic-gone'},
+        {'bridge': 'br-gone', 'addresses': ['10.40.0.2/24']},
+    ]}
+    entries = parse_entries([gone, app()])
+    assert [(e.name, e.state, e.kinds) for e in entries] == [('gone', 'absent', []), ('app', 'present', ['veth'])]
+    assert parse([gone, app()]).egress == []
