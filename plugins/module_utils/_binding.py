@@ -15,12 +15,11 @@ import os
 import re
 import time
 
-from ansible_collections.netns.systemd.plugins.module_utils._chain import managed_dropins
 from ansible_collections.netns.systemd.plugins.module_utils._files import read_file, remove_path, write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import NETNS_RUN_DIR, netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._paths import DROPIN_NAME, HEADER, UNIT_DIR
-from ansible_collections.netns.systemd.plugins.module_utils._units import check_unit_instance, creator_unit, dropin_path, link_unit
+from ansible_collections.netns.systemd.plugins.module_utils._units import check_unit_instance, creator_unit, ready_unit
 
 _SERVICE_RE = re.compile(r'^[A-Za-z0-9:_.\\@-]+$')
 # Sockets through which a process reaches the host's resolver without using the network.
@@ -43,21 +42,13 @@ def binding_path(service, unit_dir=UNIT_DIR):
     return os.path.join(unit_dir, service + '.d', DROPIN_NAME)
 
 
-def link_units_of(netns, unit_dir=UNIT_DIR):
-    """The link units that starting ``netns`` brings up (its creator's drop-in wants them):
-    a bound service starts after them."""
-    text = read_file(dropin_path(creator_unit(netns), unit_dir))
-    if text is None:
-        # No chain installed yet (bound first): the link units it has drop-ins for, if any.
-        return [link_unit(kind, netns) for kind in sorted(managed_dropins(netns, unit_dir))]
-    return [line.split('=', 1)[1] for line in text.splitlines() if line.startswith('Wants=')]
-
-
-def render_binding(service, netns, dns_isolation, link_units=()):
-    after = [creator_unit(netns)] + list(link_units)
+def render_binding(service, netns, dns_isolation):
+    # After the namespace's links: its target is ordered after each of them (netns_chain's
+    # units), so the drop-in does not depend on which links there are (check mode shows
+    # what a real run writes, before the chain exists).
     lines = [HEADER.rstrip('\n'), '# %s runs in network namespace %s.' % (service, netns), '[Unit]',
-             'BindsTo=%s' % creator_unit(netns)]
-    lines += ['After=%s' % unit for unit in after]
+             'BindsTo=%s' % creator_unit(netns), 'Wants=%s' % ready_unit(netns)]
+    lines += ['After=%s' % unit for unit in (creator_unit(netns), ready_unit(netns))]
     lines += ['', '[Service]', 'NetworkNamespacePath=%s/%s' % (NETNS_RUN_DIR, netns)]
     if dns_isolation:
         etc = '/etc/netns/%s' % netns
@@ -105,7 +96,7 @@ def plan_bindings(bindings, unit_dir=UNIT_DIR):
         path = binding_path(binding.service, unit_dir)
         old = read_file(path)
         if binding.state == 'present':
-            new = render_binding(binding.service, binding.netns, binding.dns_isolation, link_units_of(binding.netns, unit_dir))
+            new = render_binding(binding.service, binding.netns, binding.dns_isolation)
             if old != new:
                 changes.append((binding, path, new, old))
         elif old is not None:

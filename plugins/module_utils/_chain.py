@@ -56,6 +56,8 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     CREATOR_WORKER_TEMPLATE,
     HOST_UNIT,
     HOST_UNIT_TEXT,
+    READY_TEMPLATE,
+    READY_TEMPLATE_TEXT,
     VETH_WORKER_TEMPLATE,
     creator_unit,
     dropin_path,
@@ -133,7 +135,8 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
     present = [e for e in entries if e.state == 'present']
     templates = {}
     if present:
-        templates = {creator_unit(''): CREATOR_TEMPLATE, worker_unit(creator_unit('')): CREATOR_WORKER_TEMPLATE, BOOT_UNIT: BOOT_UNIT_TEXT}
+        templates = {creator_unit(''): CREATOR_TEMPLATE, worker_unit(creator_unit('')): CREATOR_WORKER_TEMPLATE, BOOT_UNIT: BOOT_UNIT_TEXT,
+                     READY_TEMPLATE: READY_TEMPLATE_TEXT}
         _plan_file(plan, os.path.join(boot_dir, os.path.basename(HELPER)), HELPER_SCRIPT, plan.boot_files)
         # What 0.1.0 pre-releases wrote there: the batch files and script, replaced by ns/ and netns.sh.
         for old in ('boot', 'boot.sh'):
@@ -306,12 +309,12 @@ def _plan_unused_templates(plan, needed, unit_state, unit_dir, boot_dirs):
     """Remove the templates this collection installed that nothing on the host uses any more."""
     removed = set(plan.remove_paths)
     creator_users = None
-    for path in sorted(glob.glob(os.path.join(unit_dir, 'netns*@.service'))) + [os.path.join(unit_dir, BOOT_UNIT)]:
+    for path in sorted(glob.glob(os.path.join(unit_dir, 'netns*@.service'))) + [os.path.join(unit_dir, name) for name in (BOOT_UNIT, READY_TEMPLATE)]:
         template = os.path.basename(path)
         if template in needed or not (is_regular_file(path) and read_file(path).startswith(HEADER)):
             continue
-        prefix = template[:-len('.service')]
-        if template in (creator_unit(''), worker_unit(creator_unit('')), BOOT_UNIT):
+        prefix = template[:template.rindex('.')]
+        if template in (creator_unit(''), worker_unit(creator_unit('')), BOOT_UNIT, READY_TEMPLATE):
             # A creator still enabled for a namespace this call did not name keeps them.
             if creator_users is None:
                 creator_users = [unit for unit in enabled_units(unit_dir)

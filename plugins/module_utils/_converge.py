@@ -55,12 +55,14 @@ def default_route_links(proc='/proc/net'):
 
 
 class _Step:
-    __slots__ = ('lines', 'action', 'what')
+    __slots__ = ('lines', 'action', 'what', 'netns')
 
     def __init__(self, lines, action, what=None):
         self.lines = lines
         self.action = action
         self.what = what or lines[0]
+        # The namespaces of the link the step is for (set by _Converger.plan).
+        self.netns = frozenset()
 
 
 # What the link modules tell the user to do about an interface in the way.
@@ -178,6 +180,7 @@ class _Converger:
                                  % (('netns ' if len(names) == 1 else '%d namespaces: ' % len(names)) + shown,
                                     'does' if len(names) == 1 else 'do', 'it' if len(names) == 1 else 'them'))
         for spec in self.specs:
+            marks = [(steps, len(steps)) for steps in (self.removals, self.creations, self.settings)]
             try:
                 if spec.state == 'absent':
                     self.plan_absent(spec)
@@ -185,6 +188,10 @@ class _Converger:
                     self.plan_present(spec)
             except InvalidInput as exc:
                 errors.append(str(exc))
+            touched = frozenset(end.netns for end in spec.ends)
+            for steps, mark in marks:
+                for step in steps[mark:]:
+                    step.netns = touched
         if errors:
             raise InvalidInput('; '.join(errors))
 
@@ -455,10 +462,12 @@ class _Converger:
 
     # -- results
 
-    def diff_lines(self):
-        lines = ['+ netns %s' % name for name in self.netns_to_create]
+    def diff_lines(self, skip=()):
+        """What the steps do, in words; those of links that touch a namespace of ``skip`` left out."""
+        lines = ['+ netns %s' % name for name in self.netns_to_create if name not in skip]
         for step in self.steps:
-            lines.extend(step.lines)
+            if not step.netns & set(skip):
+                lines.extend(step.lines)
         return lines
 
     def describe(self, spec):
@@ -505,6 +514,10 @@ class LinkPlan:
             raise
         self.lines = self._converger.diff_lines()
         self.assumed = list(self._converger.netns_assumed)
+
+    def lines_outside(self, names):
+        """``lines`` but those of links that touch a namespace of ``names`` (which units make)."""
+        return self._converger.diff_lines(skip=names)
 
     def apply(self):
         if self.lines:

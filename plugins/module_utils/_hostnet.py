@@ -428,17 +428,19 @@ def table_listing_of(text, run):
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def host_drift(host, run, check_mode):
+def host_drift(host, run, check_mode, host_by_unit=False, ports_by_unit=()):
     """Compare the live host with ``host``'s files (written already, but in check mode) and,
     unless ``check_mode``, apply them again through netns.sh where they differ: ([lines],
-    [file diffs]). NetnsError when a command fails."""
+    [file diffs]). NetnsError when a command fails. In check mode, ``host_by_unit``: the
+    host unit is taken as started (forwarding and the table are its work); ``ports_by_unit``:
+    the namespaces whose bridge unit is taken as started (their bridges and ports are its work)."""
     lines, diffs, again = [], [], []
     files = host.files()
-    forwarding = (read_file(FORWARD_PATH) or '?').strip() if 'forward' in files else '1'
+    forwarding = (read_file(FORWARD_PATH) or '?').strip() if 'forward' in files and not host_by_unit else '1'
     if forwarding != '1':
-        lines.append('~ sysctl %s = 1 (was %s)' % (FORWARD_KEY, forwarding))
+        lines.append('~ sysctl %s = 1 on the host (was %s)' % (FORWARD_KEY, forwarding))
         again = ['host']
-    if 'nftables' in files:
+    if 'nftables' in files and not host_by_unit:
         live = _table_listing(run)
         wanted = host.table_listing if host.table_listing is not None else table_listing_of(files['nftables'], run)
         if live.strip() != wanted.strip():
@@ -449,11 +451,12 @@ def host_drift(host, run, check_mode):
         links = _links(run)
         for name, bridge in sorted(host.bridges.items()):
             link = links.get(name)
+            made_by_unit = any(netns in ports_by_unit for netns, _ifname, _end in bridge.ports)
             if not bridge.adopt:
                 have = set('%s/%s' % (a['local'], a['prefixlen']) for a in (link or {}).get('addr_info', ())
                            if a.get('scope') != 'link')
                 want = set(str(a) for a in bridge.addresses)
-                if link is None or 'UP' not in link.get('flags', ()) or want - have:
+                if not made_by_unit and (link is None or 'UP' not in link.get('flags', ()) or want - have):
                     lines.append('%s bridge %s, up, with %s' % ('+' if link is None else '~', name, ', '.join(sorted(want)) or 'no address'))
                     again.append('bridge %s' % name)
                 for extra in sorted(have - want):
@@ -462,7 +465,7 @@ def host_drift(host, run, check_mode):
                         _checked(run, ['ip', 'addr', 'del', extra, 'dev', name], 'bridge %s' % name)
             for netns, ifname, _end in bridge.ports:
                 port = links.get(ifname)
-                if port is not None and port.get('master') != name:
+                if port is not None and port.get('master') != name and netns not in ports_by_unit:
                     lines.append('~ %s joins bridge %s (netns %s)' % (ifname, name, netns))
                     again.append('ports %s' % netns)
     if not check_mode:

@@ -72,6 +72,14 @@ def link_unit(kind, netns):
     return 'netns-%s@%s.service' % (kind, netns)
 
 
+def ready_unit(netns):
+    """The target reached when ``netns`` and all of its links are up: a bound service starts after it."""
+    return 'netns-ready@%s.target' % netns
+
+
+READY_TEMPLATE = ready_unit('')
+
+
 def link_template(kind):
     return 'netns-%s@.service' % kind
 
@@ -163,6 +171,7 @@ def _link_template(early):
 Description=%j links of network namespace %i
 BindsTo=netns_name@%i.service
 After=netns_name@%i.service
+Before=netns-ready@%i.target
 ''' + early + '''
 [Service]
 Type=oneshot
@@ -181,6 +190,7 @@ VETH_TEMPLATE = HEADER + '''\
 Description=veth links of network namespace %i
 BindsTo=netns_name@%i.service
 After=netns_name@%i.service
+Before=netns-ready@%i.target
 Requires=netns-veth-up@%i.service
 After=netns-veth-up@%i.service
 ''' + _EARLY + '''
@@ -228,6 +238,7 @@ Description=Bridge ports of network namespace %%i
 Documentation=file://%s
 BindsTo=netns_name@%%i.service netns-veth@%%i.service
 After=netns_name@%%i.service netns-veth@%%i.service netns-host.service
+Before=netns-ready@%%i.target
 ''' % (NS_DIR, HELPER) + _STOPPED_AT_SHUTDOWN + '''
 [Service]
 Type=oneshot
@@ -235,6 +246,20 @@ RemainAfterExit=yes
 ExecStart=/bin/sh %s ports %%i
 ExecStop=-/bin/sh %s unports %%i
 ''' % (HELPER, HELPER)
+
+# Every link unit of a namespace is ordered before it (in the templates, and in the drop-ins
+# of veths from other namespaces that end in it); it is restarted with the creator (BindsTo).
+READY_TEMPLATE_TEXT = HEADER + '''\
+# Reached when the network namespace named by the instance and all of its links are up. A
+# service bound to the namespace (netns_unit) wants it and starts after it.
+[Unit]
+Description=Network namespace %i and its links
+DefaultDependencies=no
+BindsTo=netns_name@%i.service
+After=netns_name@%i.service
+Conflicts=shutdown.target
+Before=shutdown.target
+'''
 
 # After nftables.service, whose ruleset starts with "flush ruleset"; restarted with it
 # (PartOf), so that a reload of the user's firewall does not leave the namespaces without NAT.
@@ -458,6 +483,9 @@ def render_dropin(start, stop_groups, other_netns=(), order_only=False, after=()
             if not order_only:
                 lines.append('BindsTo=%s' % creator_unit(other))
             lines.append('After=%s' % creator_unit(other))
+            if not order_only:
+                # A service bound to the other namespace starts after this link too.
+                lines.append('Before=%s' % ready_unit(other))
         lines.extend('After=%s' % unit for unit in after)
         lines.append('')
     if start or stop_groups:

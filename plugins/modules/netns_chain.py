@@ -550,7 +550,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_i
 from ansible_collections.netns.systemd.plugins.module_utils._paths import HOST_DIR, UNIT_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import check_sysctl_keys, converge_sysctls
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures, systemctl_runner, unit_states
-from ansible_collections.netns.systemd.plugins.module_utils._units import link_unit
+from ansible_collections.netns.systemd.plugins.module_utils._units import BRIDGE_KIND, HOST_UNIT, link_unit
 from ansible_collections.netns.systemd.plugins.module_utils._vxlan import converge_fdb
 from ansible_collections.netns.systemd.plugins.module_utils._wireguard import check_tools, converge_wireguard
 
@@ -658,17 +658,19 @@ def main():
         file_diffs.extend(nft_diffs)
         return [error for found in (sysctl_errors, nft_errors, fdb_errors, wg_errors) for _name, error in sorted(found.items())]
 
-    def converge_host(host, before, check_mode, lines, file_diffs, warnings):
+    def converge_host(host, before, check_mode, lines, file_diffs, warnings, starting=()):
         """What no longer is on the host removed, then (when ``live``) the host compared with
         its files and applied again where it differs; nothing when the call leaves the host
-        side alone (``host`` None)."""
+        side alone (``host`` None). ``starting``: the units check mode takes as started,
+        which do their part of the host."""
         if host is None:
             return
         gone, kept = host_leftovers(host, before, module.run_command, check_mode)
         lines.extend(gone)
         warnings.extend(kept)
         if live:
-            drift, diffs = host_drift(host, module.run_command, check_mode)
+            by_units = set(name for name in host.users if link_unit(BRIDGE_KIND, name) in starting)
+            drift, diffs = host_drift(host, module.run_command, check_mode, HOST_UNIT in starting, by_units)
             lines.extend(drift)
             file_diffs.extend(diffs)
 
@@ -677,11 +679,14 @@ def main():
         result = {'diff_lines': lines, 'warnings': plan.warnings, 'file_diffs': plan.file_diffs,
                   'units': dict((e.name, e.units) for e in entries if e.state == 'present')}
         if module.check_mode:
+            # The lines a real run prints: what the units do for namespaces they make or
+            # remake is said by the files and the starts above, not again link by link.
             if live and live_plan:
-                lines.extend(live_plan.lines)
+                lines.extend(live_plan.lines_outside(set(live_plan.assumed) | set(plan.repair)))
             if live:
-                converge_inside(entries, rulesets, True, lines, plan.file_diffs, set(plan.private_files))
-            converge_host(host, before, True, lines, plan.file_diffs, plan.warnings)
+                kept = [e for e in entries if e.name not in plan.repair]
+                converge_inside(kept, rulesets, True, lines, plan.file_diffs, set(plan.private_files))
+            converge_host(host, before, True, lines, plan.file_diffs, plan.warnings, set(plan.start + plan.restart + plan.settle))
             return dict(result, changed=bool(lines))
         problems = []
         try:

@@ -96,7 +96,7 @@ def test_outbound_nat_port_forward_and_a_shared_bridge():
     assert kernel.pings('a', '10.30.0.3') and kernel.pings('b', '10.30.0.1')
     assert kernel.link(None, 've-a0').get('master') == 'br-ns'
     lines, _diffs = host_drift(host, kernel.run, check_mode=True)
-    assert '~ sysctl net.ipv4.ip_forward = 1 (was 0)' in lines and '~ nftables table %s' % TABLE in lines
+    assert '~ sysctl net.ipv4.ip_forward = 1 on the host (was 0)' in lines and '~ nftables table %s' % TABLE in lines
     sh('host')
     assert host_drift(host, kernel.run, check_mode=True) == ([], [])
     with open(FORWARD_BEFORE) as f:

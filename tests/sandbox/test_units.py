@@ -268,7 +268,8 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
     entries = parse_entries([{'name': 'blue', 'links': [{'type': 'veth'}], 'dns': {'nameservers': ['10.0.0.1']}}])
     plan = plan_chain(entries, {}, **dirs)
     assert sorted(os.path.relpath(p, unit_dir) for p in plan.unit_files) == [
-        'netns-boot.service', 'netns-veth-up@.service', 'netns-veth@.service', 'netns-veth@blue.service.d/netns-systemd.conf',
+        'netns-boot.service', 'netns-ready@.target', 'netns-veth-up@.service', 'netns-veth@.service',
+        'netns-veth@blue.service.d/netns-systemd.conf',
         'netns_name-up@.service', 'netns_name@.service', 'netns_name@blue.service.d/netns-systemd.conf']
     # The creator pulls in its links: only it is enabled.
     assert 'Wants=netns-veth@blue.service' in plan.unit_files[os.path.join(unit_dir, 'netns_name@blue.service.d', 'netns-systemd.conf')]
@@ -303,10 +304,10 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
                                  os.path.join(etc_dir, 'blue')] + [
         os.path.join(unit_dir, name) for name in ('netns-veth-up@.service', 'netns-veth@.service', 'netns_name-up@.service',
                                                   'netns_name@.service')] + [
-        boot_dir, str(tmp_path / 'run'), os.path.join(unit_dir, 'netns-boot.service')]
+        boot_dir, str(tmp_path / 'run'), os.path.join(unit_dir, 'netns-boot.service'), os.path.join(unit_dir, 'netns-ready@.target')]
     # A namespace this call does not name still enabled: the creator templates and the boot unit stay.
     os.makedirs(os.path.join(unit_dir, 'multi-user.target.wants'))
     os.symlink('../netns_name@.service', os.path.join(unit_dir, 'multi-user.target.wants', 'netns_name@other.service'))
     kept = plan_chain(parse_entries([{'name': 'blue', 'state': 'absent'}]), running, **dirs)
-    for name in ('netns_name@.service', 'netns_name-up@.service', 'netns-boot.service'):
+    for name in ('netns_name@.service', 'netns_name-up@.service', 'netns-boot.service', 'netns-ready@.target'):
         assert os.path.join(unit_dir, name) not in kept.remove_paths

@@ -19,11 +19,13 @@ from ansible_collections.netns.systemd.plugins.module_utils._names import Invali
 
 
 def test_drop_in_joins_the_namespace_binds_to_its_creator_and_isolates_dns():
-    text = render_binding('web.service', 'blue', True, ['netns-veth@blue.service'])
+    text = render_binding('web.service', 'blue', True)
     lines = text.splitlines()
     assert 'NetworkNamespacePath=/run/netns/blue' in lines
     assert 'BindsTo=netns_name@blue.service' in lines
-    assert 'After=netns_name@blue.service' in lines and 'After=netns-veth@blue.service' in lines
+    # After its links through the namespace's target, whatever links the chain has (or has yet).
+    assert 'After=netns_name@blue.service' in lines and 'After=netns-ready@blue.target' in lines
+    assert 'Wants=netns-ready@blue.target' in lines
     assert 'BindReadOnlyPaths=/etc/netns/blue/resolv.conf:/etc/resolv.conf' in lines
     assert 'BindReadOnlyPaths=-/etc/netns/blue/hosts:/etc/hosts' in lines
     assert 'InaccessiblePaths=-/run/nscd -/run/systemd/resolve' in lines
