@@ -231,6 +231,10 @@ class _Converger:
             in_the_way = [(spec.end, here)]
         elif spec.kind == 'wireguard':
             if here is None:
+                if self.snapshot(None).links.get(spec.end.ifname) is not None:
+                    raise InvalidInput('%s: %s exists, and the WireGuard interface is made on the host first (so that its '
+                                       'socket stays there): rename the link, or remove what is in the way'
+                                       % (spec.label, describe_end(None, spec.end.ifname)))
                 self.plan_by_unit(spec)
                 return
             conflict = None if kind_of(here) in ('wireguard', 'tun') else '%s exists as a %s, not a WireGuard interface' % (
@@ -239,7 +243,11 @@ class _Converger:
         elif spec.kind == 'move':
             # Whatever has the name inside is the interface moved in before (its host name is gone).
             if here is None:
+                # Moved by its unit, which records how the interface was on the host and puts
+                # it back so when it stops (one implementation: netns.sh move-in).
                 self.check_movable(spec)
+                self.plan_by_unit(spec)
+                return
             conflict, in_the_way = None, []
         else:
             parent = self.snapshot(None).links.get(spec.parent)
@@ -273,12 +281,10 @@ class _Converger:
         return None
 
     def plan_by_unit(self, spec):
-        """A WireGuard interface is made by its unit, set up there with its addresses and routes
-        (wireguard-go must live in the unit): the step starts the unit again."""
+        """A link only its unit makes, set up there with its addresses and routes (a WireGuard
+        interface, whose wireguard-go lives in the unit; a moved interface, whose unit keeps how
+        it was on the host): the step starts the unit again."""
         end = spec.end
-        if self.snapshot(None).links.get(end.ifname) is not None:
-            raise InvalidInput('%s: %s exists, and the WireGuard interface is made on the host first (so that its socket '
-                               'stays there): rename the link, or remove what is in the way' % (spec.label, describe_end(None, end.ifname)))
 
         def create():
             if self.unit_starter is None:
@@ -309,19 +315,6 @@ class _Converger:
                 self.created_links.append(end)
                 self.created_keys.add(end.key)
             self.stale.add(end.key)
-            self.creations.append(_Step(['+ %s' % spec.label], create))
-            return
-        if spec.kind == 'move':
-            def create():
-                rtnl = self.handles.rtnl(None)
-                index = self.index(None, spec.parent)
-                rtnl.link('set', index=index, state='down')
-                rtnl.link('set', index=index, net_ns_fd=self.handles.fd(end.netns))
-                if end.ifname != spec.parent:
-                    inside = self.handles.rtnl(end.netns)
-                    inside.link('set', index=inside.link_lookup(ifname=spec.parent)[0], ifname=end.ifname)
-                self.created_keys.add(end.key)
-            self.stale.update([end.key, (None, spec.parent)])
             self.creations.append(_Step(['+ %s' % spec.label], create))
             return
         if spec.kind == 'veth':
