@@ -221,10 +221,12 @@ def netns_ids(run):
     return dict((item['name'], item.get('id')) for item in json.loads(out) if 'name' in item)
 
 
-def gather_info(handles, run, unit_states, names=None, what=GATHER, pid=None, unit_dir=UNIT_DIR, ns_dir=NS_DIR):
+def gather_info(handles, run, unit_states, names=None, what=GATHER, pid=None, unit_dir=UNIT_DIR, ns_dir=NS_DIR, declared_services=None):
     """The host's namespaces (those of ``names``, or all) with what ``what`` asks for, the
     unnamed namespaces processes hold, the host's links, and where ``pid`` is.
-    ``unit_states(units)`` gives {unit: (active, enabled)}; ``run(argv)`` runs a command."""
+    ``unit_states(units)`` gives {unit: (active, enabled)}; ``run(argv)`` runs a command;
+    ``declared_services``: {service: netns} of the bindings declared, read with the services
+    whatever their drop-ins say."""
     named = dict((name, netns_id(name)) for name in list_netns())
     named = dict((name, inode) for name, inode in named.items() if inode is not None)
     chosen = sorted(name for name in named if names is None or name in names)
@@ -263,18 +265,23 @@ def gather_info(handles, run, unit_states, names=None, what=GATHER, pid=None, un
             result['namespaces'][name]['managed'] = True
             result['namespaces'][name]['units'] = [{'unit': unit, 'active': states.get(unit, (False, False))[0],
                                                     'enabled': states.get(unit, (False, False))[1]} for unit in units]
-    if 'services' in what:
-        bound = dict((service, netns) for service, netns in bound_services(unit_dir).items() if netns in chosen)
-        pids = main_pids(run, sorted(bound))
+    if 'services' in what or declared_services:
+        dropins = bound_services(unit_dir)
+        # (service, netns): each binding a drop-in makes, and each one declared.
+        bound = set((service, netns) for service, netns in dropins.items())
+        bound.update((declared_services or {}).items())
+        bound = sorted((service, netns) for service, netns in bound if netns in chosen)
+        pids = main_pids(run, sorted(set(service for service, _netns in bound)))
         for name in chosen:
             result['namespaces'][name]['services'] = []
-        for service, netns in sorted(bound.items()):
+        for service, netns in bound:
             main = pids.get(service) or 0
             place = identify(main, named, host_inode) if main else None
             result['namespaces'][netns]['services'].append({
                 'service': service, 'main_pid': main or None, 'running': bool(place),
                 'inside': bool(place) and place['inode'] == named[netns],
                 'runs_in': place['netns'] if place else None,
+                'dropin': dropins.get(service) == netns,
             })
     if pid is not None:
         result['identify'] = identify(pid, named, host_inode)
@@ -290,14 +297,33 @@ def main_pids(run, services):
     return dict((unit, int(fields['MainPID'])) for unit, fields in shown.items() if fields.get('MainPID', '').isdigit())
 
 
-def health(info, entries=None):
+def health(info, entries=None, bindings=None):
     """One line per problem: services outside their namespace, units of the collection that
     are not active and, with the declared ``entries``, namespaces and links declared but
-    missing, or there but not declared."""
+    missing, or there but not declared; with the declared ``bindings`` (_binding.Binding),
+    each bound service that lacks its drop-in or is not running, and each unbound one that
+    still has it."""
     problems = []
     namespaces = info['namespaces']
+    declared = dict((b.service, b.netns) for b in bindings or () if b.state == 'present')
+    for binding in bindings or ():
+        item = namespaces.get(binding.netns) if binding.netns else None
+        found = [s for s in (item or {}).get('services', ()) if s['service'] == binding.service]
+        if binding.state != 'present':
+            for name, other in sorted(namespaces.items()):
+                if any(s['service'] == binding.service and s.get('dropin') for s in other.get('services', ())):
+                    problems.append('service %s is declared unbound but a drop-in binds it to netns %s' % (binding.service, name))
+        elif item is None:
+            problems.append('service %s is bound to netns %s, which does not exist' % (binding.service, binding.netns))
+        elif found and not found[0].get('dropin'):
+            problems.append('service %s is bound to netns %s but has no drop-in joining it there (reverted or removed by '
+                            'hand? run the netns_service role again)' % (binding.service, binding.netns))
+        elif found and not found[0]['running']:
+            problems.append('service %s is bound to netns %s but is not running' % (binding.service, binding.netns))
     for name, item in sorted(namespaces.items()):
         for service in item.get('services', ()):
+            if declared and declared.get(service['service'], name) != name:
+                continue  # a drop-in elsewhere than declared: said above
             if service['running'] and not service['inside']:
                 problems.append('service %s is bound to netns %s but runs in %s' % (
                     service['service'], name, 'the host' if service['runs_in'] == 'host' else

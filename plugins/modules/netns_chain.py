@@ -454,7 +454,7 @@ options:
       egress:
         description:
           - Outbound access through the host for the bridge's IPv4 prefixes (those of its addresses and of its
-            ports' namespaces), as O(namespaces[].egress): C(true) or a dictionary.
+            ports' namespaces), as O(namespaces[].egress), C(true) or a dictionary.
         type: raw
         suboptions:
           interface:

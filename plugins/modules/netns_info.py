@@ -58,6 +58,33 @@ options:
       - It may hold WireGuard keys. This module logs nothing of its arguments, and masks the keys in its result.
     type: list
     elements: dict
+  bindings:
+    description:
+      - The services the host should have bound to namespaces, as given to M(netns.systemd.netns_unit)
+        (O(netns.systemd.netns_unit#module:bindings)), or the C(netns_service_bindings) of the C(netns_service) role.
+      - With it, RV(problems) also says which declared binding has no drop-in joining its namespace (after
+        C(systemctl revert) or a drop-in removed by hand, the service runs on the host and only this list tells),
+        runs in another namespace, or is not running; and which binding declared absent still has its drop-in.
+      - The services of these bindings are read whatever O(gather) says.
+    type: list
+    elements: dict
+    suboptions:
+      service:
+        description: The service (C(nginx), C(nginx.service), C(openvpn-client@work.service)).
+        type: str
+        required: true
+      netns:
+        description: The namespace it is bound to; required when O(bindings[].state=present).
+        type: str
+      dns_isolation:
+        description: Accepted so that the same list can be passed; not checked.
+        type: bool
+        default: true
+      state:
+        description: C(present) for a service that should be bound, C(absent) for one that should not.
+        type: str
+        choices: [present, absent]
+        default: present
 seealso:
   - module: netns.systemd.netns_chain
   - module: netns.systemd.netns_unit
@@ -73,6 +100,7 @@ EXAMPLES = r'''
 - name: Fail when a host differs from its declared namespaces, or a service runs outside its namespace
   netns.systemd.netns_info:
     declared: "{{ netns_namespaces }}"
+    bindings: "{{ netns_service_bindings }}"
     gather: [links, units, services]
   register: health
   failed_when: health.problems | length > 0
@@ -105,7 +133,7 @@ namespaces:
            addresses: [10.10.1.2/24, "fe80::581c:eff:fe11:2233/64"], peer: ve-blue0, peer_netns: null, parent: null, mode: null, master: null}
       routes: [{dst: default, gateway: 10.10.1.1, dev: ve-blue1, protocol: static, family: inet}]
       pids: [{pid: 812, command: busybox, unit: web.service}]
-      services: [{service: web.service, main_pid: 812, running: true, inside: true, runs_in: blue}]
+      services: [{service: web.service, main_pid: 812, running: true, inside: true, runs_in: blue, dropin: true}]
 host:
   description: The host's own C(links) and C(routes), in the same form (when those are gathered).
   returned: always
@@ -124,7 +152,8 @@ identify:
 problems:
   description:
     - One line per problem. Always, a bound service that runs outside its namespace and a unit of the collection that
-      is not active; with O(declared), a namespace or link declared but missing, and one there but not declared.
+      is not active; with O(declared), a namespace or link declared but missing, and one there but not declared; with
+      O(bindings), a declared binding without its drop-in or whose service is not running.
   returned: always
   type: list
   elements: str
@@ -132,6 +161,7 @@ problems:
            "netns blue: link tmp0 exists but is not declared"]
 '''
 
+from ansible_collections.netns.systemd.plugins.module_utils._binding import parse_bindings
 from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._info import GATHER, gather_info, health
 from ansible_collections.netns.systemd.plugins.module_utils._model import wireguard_secrets
@@ -144,6 +174,12 @@ ARGUMENT_SPEC = dict(
     gather=dict(type='list', elements='str', choices=list(GATHER), default=list(GATHER)),
     pid=dict(type='int'),
     declared=dict(type='list', elements='dict'),
+    bindings=dict(type='list', elements='dict', options=dict(
+        service=dict(type='str', required=True),
+        netns=dict(type='str'),
+        dns_isolation=dict(type='bool', default=True),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+    )),
 )
 
 
@@ -157,11 +193,13 @@ def main():
     def run():
         from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles
         entries = parse_entries(params['declared'], sys_class_net=None) if params['declared'] is not None else None
+        bindings = parse_bindings(params['bindings']) if params['bindings'] is not None else None
         systemctl = systemctl_runner(module)
         with NamespaceHandles() as handles:
             info = gather_info(handles, module.run_command, lambda units: unit_states(units, systemctl, UNIT_DIR),
-                               names=params['names'], what=params['gather'], pid=params['pid'])
-        info['problems'] = health(info, entries)
+                               names=params['names'], what=params['gather'], pid=params['pid'],
+                               declared_services=dict((b.service, b.netns) for b in bindings or () if b.state == 'present'))
+        info['problems'] = health(info, entries, bindings)
         return info
 
     result = run_safely(module, run)

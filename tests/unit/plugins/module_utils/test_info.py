@@ -28,3 +28,28 @@ def test_one_line_per_problem():
                               {'name': 'tag', 'links': [{'type': 'custom', 'up_inside': 'true'}]}], sys_class_net=None)
     assert health(info, declared)[3:] == ['netns old is declared absent but exists', 'netns red is declared but missing',
                                           'netns blue: link veth-b is declared but missing']
+
+
+def test_declared_bindings_are_checked_whatever_the_drop_ins_say():
+    from ansible_collections.netns.systemd.plugins.module_utils._binding import parse_bindings
+    service = {'running': True, 'inside': True, 'runs_in': 'blue', 'dropin': True}
+    info = {'namespaces': {'blue': {'services': [
+        # systemctl revert: no drop-in, running on the host; found only through the declared list.
+        dict(service, service='web.service', inside=False, runs_in='host', dropin=False),
+        dict(service, service='db.service', running=False, runs_in=None),
+        dict(service, service='ok.service'),
+        dict(service, service='old.service'),
+    ]}}}
+    bindings = parse_bindings([{'service': 'web', 'netns': 'blue'}, {'service': 'db', 'netns': 'blue'},
+                               {'service': 'ok', 'netns': 'blue'}, {'service': 'old', 'state': 'absent'},
+                               {'service': 'lost', 'netns': 'gone'}])
+    assert health(info, None, bindings) == [
+        'service web.service is bound to netns blue but has no drop-in joining it there (reverted or removed by hand? '
+        'run the netns_service role again)',
+        'service db.service is bound to netns blue but is not running',
+        'service old.service is declared unbound but a drop-in binds it to netns blue',
+        'service lost.service is bound to netns gone, which does not exist',
+        'service web.service is bound to netns blue but runs in the host',
+    ]
+    # Without the declared list, only what the drop-ins say is known.
+    assert health(info) == ['service web.service is bound to netns blue but runs in the host']
