@@ -54,7 +54,8 @@ def read_links(rtnl):
             'addresses': [],
             # Filled in once every namespace is read: the far end of a veth, a macvlan's
             # parent, a bridge port's bridge.
-            'peer': None, 'peer_netns': None, 'parent': None, 'mode': None, 'master': None,
+            # peer_netns None is the host only with peer_on_host; a peer not found has peer None.
+            'peer': None, 'peer_netns': None, 'peer_on_host': False, 'parent': None, 'mode': None, 'master': None,
             '_link': msg.get_attr('IFLA_LINK'), '_nsid': msg.get_attr('IFLA_LINK_NETNSID'),
             '_other_netns': msg.get_attr('IFLA_LINK_NETNSID') is not None,
             '_master': msg.get_attr('IFLA_MASTER'),
@@ -107,8 +108,8 @@ def pair_links(spaces, host_ids=None):
     paired = set()
 
     def pair(netns, link, other_netns, other):
-        link['peer'], link['peer_netns'] = other['ifname'], other_netns
-        other['peer'], other['peer_netns'] = link['ifname'], netns
+        link['peer'], link['peer_netns'], link['peer_on_host'] = other['ifname'], other_netns, other_netns is None
+        other['peer'], other['peer_netns'], other['peer_on_host'] = link['ifname'], netns, netns is None
         paired.update([id(link), id(other)])
 
     def mutual(link, other):
@@ -233,8 +234,10 @@ def gather_info(handles, run, unit_states, names=None, what=GATHER, pid=None, un
     host_inode = os.stat('/proc/self/ns/net').st_ino
     ids = netns_ids(run)
     result = {'namespaces': {}, 'unnamed': [], 'host': {}}
+    # Whether the collection manages a namespace is read from its files, whatever is gathered.
+    managed = collection_units(chosen, unit_dir, ns_dir)
     for name in chosen:
-        result['namespaces'][name] = {'name': name, 'inode': named[name], 'nsid': ids.get(name), 'managed': False}
+        result['namespaces'][name] = {'name': name, 'inode': named[name], 'nsid': ids.get(name), 'managed': name in managed}
     if 'links' in what or 'routes' in what:
         host_links, host_names = read_links(handles.rtnl(None))
         spaces = {None: host_links}
@@ -259,10 +262,8 @@ def gather_info(handles, run, unit_states, names=None, what=GATHER, pid=None, un
         result['unnamed'] = [{'inode': inode, 'pids': [describe_pid(p) for p in pids]}
                              for inode, pids in sorted(holders.items()) if inode not in known]
     if 'units' in what:
-        managed = collection_units(chosen, unit_dir, ns_dir)
         states = unit_states([unit for units in managed.values() for unit in units]) if managed else {}
         for name, units in managed.items():
-            result['namespaces'][name]['managed'] = True
             result['namespaces'][name]['units'] = [{'unit': unit, 'active': states.get(unit, (False, False))[0],
                                                     'enabled': states.get(unit, (False, False))[1]} for unit in units]
     if 'services' in what or declared_services:

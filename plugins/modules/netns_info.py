@@ -118,7 +118,11 @@ EXAMPLES = r'''
 
 RETURN = r'''
 namespaces:
-  description: Each named namespace read, by name.
+  description:
+    - Each named namespace read, by name.
+    - C(managed) (the collection has units or files for it) is read from those files, whatever O(gather) says.
+    - A veth's C(peer_netns) is null both for a peer on the host (then C(peer_on_host) is true) and for a peer that
+      was not found (then C(peer) is null too).
   returned: always
   type: dict
   sample:
@@ -130,7 +134,7 @@ namespaces:
       units: [{unit: netns_name@blue.service, active: true, enabled: true}, {unit: netns-veth@blue.service, active: true, enabled: false}]
       links:
         - {ifname: ve-blue1, ifindex: 2, kind: veth, state: UP, up: true, mtu: 1500, mac: "5a:1c:0e:11:22:33",
-           addresses: [10.10.1.2/24, "fe80::581c:eff:fe11:2233/64"], peer: ve-blue0, peer_netns: null, parent: null, mode: null, master: null}
+           addresses: [10.10.1.2/24, "fe80::581c:eff:fe11:2233/64"], peer: ve-blue0, peer_netns: null, peer_on_host: true, parent: null, mode: null, master: null}
       routes: [{dst: default, gateway: 10.10.1.1, dev: ve-blue1, protocol: static, family: inet}]
       pids: [{pid: 812, command: busybox, unit: web.service}]
       services: [{service: web.service, main_pid: 812, running: true, inside: true, runs_in: blue, dropin: true}]

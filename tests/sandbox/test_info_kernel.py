@@ -74,8 +74,9 @@ def test_what_it_says_matches_ip(collections_dir, lab):
     assert info_links(result['host']['links']) == ip_links(None)
     links = dict((l['ifname'], l) for item in result['namespaces'].values() for l in item['links'])
     host = dict((l['ifname'], l) for l in result['host']['links'])
-    assert (links['ve-blue1']['peer'], links['ve-blue1']['peer_netns']) == ('ve-blue0', None)
-    assert (host['ve-blue0']['peer'], host['ve-blue0']['peer_netns']) == ('ve-blue1', 'blue')
+    assert (links['ve-blue1']['peer'], links['ve-blue1']['peer_netns'], links['ve-blue1']['peer_on_host']) == ('ve-blue0', None, True)
+    assert (host['ve-blue0']['peer'], host['ve-blue0']['peer_netns'], host['ve-blue0']['peer_on_host']) == ('ve-blue1', 'blue', False)
+    assert links['veth-b']['peer_on_host'] is False
     assert (links['veth-b']['peer'], links['veth-b']['peer_netns']) == ('veth-r', 'red')
     # red's veth-r has the index of blue's ve-blue1 and links to the index of the host's
     # ve-blue0, which must not be taken for its peer.
@@ -90,7 +91,10 @@ def test_what_it_says_matches_ip(collections_dir, lab):
     assert result['identify'] == {'pid': inside.pid, 'inode': result['namespaces']['blue']['inode'], 'netns': 'blue'}
     held = [u for u in result['unnamed'] if unnamed.pid in [p['pid'] for p in u['pids']]]
     assert held and held[0]['inode'] == os.stat('/proc/%d/ns/net' % unnamed.pid).st_ino
-    assert run_module(collections_dir, 'netns_info', {'gather': [], 'pid': unnamed.pid})['identify']['netns'] is None
+    bare = run_module(collections_dir, 'netns_info', {'gather': [], 'pid': unnamed.pid})
+    assert bare['identify']['netns'] is None
+    # managed is read whatever is gathered: none of these has the collection's files here.
+    assert [item['managed'] for item in bare['namespaces'].values()] == [False, False, False]
     assert run_module(collections_dir, 'netns_info', {'gather': [], 'pid': os.getpid()})['identify']['netns'] == 'host'
     # The picture names every namespace and link.
     from ansible_collections.netns.systemd.plugins.filter.netns_picture import netns_picture
