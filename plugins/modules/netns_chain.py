@@ -637,7 +637,10 @@ def main():
                              conflict_hint='its unit would take it over: rename the link, or remove what is in the way',
                              unit_starter=start_unit) if precheck else None
         try:
-            return run_plans(entries, host, before, plan, live_plan, rulesets)
+            # Made by their units in this run, from the files just written: nothing of them is
+            # read again (their lines are the files and the starts), in check mode or not.
+            fresh = set(e.name for e in entries if e.state == 'present' and netns_id(e.name) is None)
+            return run_plans(entries, host, before, plan, live_plan, rulesets, fresh)
         finally:
             if live_plan is not None:
                 live_plan.close()
@@ -674,7 +677,7 @@ def main():
             lines.extend(drift)
             file_diffs.extend(diffs)
 
-    def run_plans(entries, host, before, plan, live_plan, rulesets):
+    def run_plans(entries, host, before, plan, live_plan, rulesets, fresh):
         lines = list(plan.lines)
         result = {'diff_lines': lines, 'warnings': plan.warnings, 'file_diffs': plan.file_diffs,
                   'units': dict((e.name, e.units) for e in entries if e.state == 'present')}
@@ -682,9 +685,9 @@ def main():
             # The lines a real run prints: what the units do for namespaces they make or
             # remake is said by the files and the starts above, not again link by link.
             if live and live_plan:
-                lines.extend(live_plan.lines_outside(set(live_plan.assumed) | set(plan.repair)))
+                lines.extend(live_plan.lines_outside(fresh | set(plan.repair)))
             if live:
-                kept = [e for e in entries if e.name not in plan.repair]
+                kept = [e for e in entries if e.name not in fresh | set(plan.repair)]
                 converge_inside(kept, rulesets, True, lines, plan.file_diffs, set(plan.private_files))
             converge_host(host, before, True, lines, plan.file_diffs, plan.warnings, set(plan.start + plan.restart + plan.settle))
             return dict(result, changed=bool(lines))
@@ -700,6 +703,7 @@ def main():
         if leftover:
             lines.extend('- netns %s' % name for name in leftover)
             remove_netns(leftover)
+        made = fresh if not problems else set()
         if live:
             # Nothing was started or stopped and every namespace was there: the check made
             # before is the plan; apply it rather than read every namespace again.
@@ -716,11 +720,11 @@ def main():
                 # A namespace that did not exist before this run was made whole by its units
                 # from the files the boot batch runs (a test checks that these build what the
                 # converger builds): nothing of it is read again until the next run.
-                made = set(live_plan.assumed) if live_plan is not None and not problems else set()
                 live_lines, errors = converge_each(live_specs(entries, made), start_unit)
                 lines.extend(live_lines)
             problems.extend('netns %s: %s' % (name, error) for name, error in sorted(errors.items()))
-            problems.extend(converge_inside(entries, rulesets, False, lines, plan.file_diffs, set(plan.private_files)))
+            kept = [e for e in entries if e.name not in made]
+            problems.extend(converge_inside(kept, rulesets, False, lines, plan.file_diffs, set(plan.private_files)))
         try:
             converge_host(host, before, False, lines, plan.file_diffs, plan.warnings)
         except NetnsError as exc:
