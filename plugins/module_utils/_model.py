@@ -1,10 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, netns.systemd developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Links between namespaces (veth, macvlan) as the user declares them: the parameter model
-(LinkSpec, End, Route), built from module parameters and validated whole before anything
-is read or changed. No netlink here: the role's planning and the unit renderers use it too.
-Private to the collection: not an API.
+"""Links of namespaces as the user declares them: the parameter model (LinkSpec, End, Route)
+of each built-in kind (LINK_KINDS: a veth pair, a macvlan on a host link, a host interface
+moved in, a vxlan, a WireGuard interface), built from module parameters and validated whole
+before anything is read or changed. Custom types (shell phases) and bridge ports are not
+LinkSpecs: _host and _hostnet hold them. No netlink here: the role's planning and the unit
+renderers use it too. Private to the collection: not an API.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -92,7 +94,10 @@ class End:
 
 
 class LinkSpec:
-    """A veth pair (``end`` and ``peer``) or a macvlan (``end`` on host link ``parent``)."""
+    """One link of a built-in ``kind`` (see LINK_KINDS): a veth pair (``end`` and ``peer``), a
+    macvlan (``end`` on host link ``parent``, in ``mode``), a host interface ``parent`` moved in
+    as ``end``, a vxlan (``end`` on underlay ``parent``; vxlan_spec adds its VNI, port and
+    remotes or group) or a WireGuard interface (``end``; wireguard_spec adds its keys and peers)."""
 
     def __init__(self, kind, end, peer=None, parent=None, mode=None, state='present', recreate=False, create_netns=False, force=False):
         self.kind = kind

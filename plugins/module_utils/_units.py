@@ -56,11 +56,13 @@ def check_unit_instance(netns):
 
 
 def check_custom_kind(kind):
+    """``kind``, a link type that is not built in, if it can name a custom type (and its unit)."""
     if kind == BRIDGE_KIND:
         raise InvalidInput('link type bridge is not a type of its own: list the bridge in bridges, and give a veth '
                            'bridge: NAME so that its host end joins it')
     if kind in BUILTIN_KINDS or not _CUSTOM_KIND_RE.match(kind or ''):
-        raise InvalidInput('link type %r is not veth, macvlan, or a custom type name of lowercase letters, digits and _' % (kind,))
+        raise InvalidInput('link type %r is neither a built-in type (%s) nor a custom type name (1 to 32 lowercase letters, '
+                           'digits and _)' % (kind, ', '.join(LINK_KINDS)))
     return kind
 
 
