@@ -15,19 +15,23 @@ description:
   - Installs the systemd unit chain for every namespace of a host in one call.
     C(netns_name@NAME.service) creates the namespace (or adopts one that exists, and replaces an empty name file
     left by a crash) and brings C(lo) up.
-    C(netns-TYPE@NAME.service) adds the links of one type (C(veth), C(macvlan), or a custom type),
-    bound to and ordered after the creator, and after the creator of the peer namespace of a
-    namespace-to-namespace veth.
+    C(netns-TYPE@NAME.service) adds the links of one type, bound to and ordered after the creator, and after the
+    creator of the peer namespace of a namespace-to-namespace veth. The types are C(veth), C(macvlan), C(move)
+    (a host interface moved in), C(vxlan), C(wireguard), custom types (named by the user, their links made by shell
+    phases), and C(bridge), whose unit joins the host ends of the namespace's veths to their host bridges (see O(bridges)).
   - Only the creator is enabled. Its drop-in pulls in the link units of the namespace (and the veth units of
     other namespaces that end in it), so starting the namespace, or a service bound to it, brings up all of its
-    links. The creator and the veth and custom units are ordered before C(network-pre.target); a macvlan unit
-    is not, since it may wait for its parent, and nothing else on the host waits with it.
+    links. The creator and the veth and custom units are ordered before C(network-pre.target); the macvlan, move,
+    vxlan, wireguard and bridge units are not, since they may wait for the host (a parent link, a device, an underlay,
+    an adopted bridge, a host name to look up), and nothing else on the host waits with them.
   - The templates are static. What a namespace's veths are is rendered once, from the same model the
     M(netns.systemd.netns_veth) and M(netns.systemd.netns_macvlan) modules converge, into plain files in
     C(/etc/netns-systemd/ns/NAME/) (C(veth), a C(NS1 IF1 NS2 IF2) line per pair; C(outside) and C(in-NS),
     C(ip -batch) lines for each end). The veth unit's worker C(netns-veth-up@NAME.service) runs them with
     C(/etc/netns-systemd/netns.sh links NAME), and the boot batch runs the same files for every namespace at once.
-    macvlan and custom units carry their own lines in a drop-in; C(systemctl cat) shows what each unit runs.
+    The macvlan, move, vxlan, wireguard and custom units carry their own lines in a drop-in (a custom type's phases
+    are root-only files that it names), and the bridge unit runs C(netns.sh ports NAME); C(systemctl cat) shows
+    what each unit runs.
     The creator's work is C(netns.sh up NAME) in C(netns_name-up@NAME.service), pulled in with C(Requires=).
   - A veth unit makes its pair when neither end exists and keeps it when both ends are that pair; an interface
     of that name that is anything else (a host uplink, a bridge, a veth with another peer) makes the unit fail
@@ -60,7 +64,7 @@ description:
   - The whole list is validated before anything changes, duplicate namespaces or interfaces, interface
     names over 15 bytes (including the defaults) or reserved (C(lo), C(all), C(default), names with C(%)),
     missing macvlan parents, peers in namespaces that are not in the list, and every interface that exists
-    already, which must be the veth or macvlan its link describes.
+    already, which must be the link its item describes.
 author:
   - netns.systemd developers (@netns-systemd)
 extends_documentation_fragment:
@@ -215,8 +219,11 @@ options:
         suboptions:
           type:
             description:
-              - C(veth), C(macvlan), C(move), C(vxlan), or the name of a custom type (lowercase letters, digits, C(_)),
-                whose unit C(netns-TYPE@NAME.service) runs the commands given in the four phase options.
+              - C(veth), C(macvlan), C(move), C(vxlan), C(wireguard), or the name of a custom type (1 to 32 lowercase
+                letters, digits, C(_)), whose unit C(netns-TYPE@NAME.service) runs the commands given in the four phase
+                options.
+              - There is no C(bridge) type. A bridge port is a C(veth) with O(namespaces[].links[].bridge), whose host end
+                joins a bridge of O(bridges).
               - C(move) takes an interface of the host (O(namespaces[].links[].device), a NIC, a tap) into the
                 namespace as O(namespaces[].links[].name), with its addresses and routes. C(netns-move@NAME.service) moves
                 it in when it starts (waiting up to 30 seconds for it to appear, not before C(network-pre.target)) and gives
@@ -398,7 +405,8 @@ options:
               - Custom type, a shell command (C(sh -e)) run on the host when the unit starts, before O(namespaces[].links[].up_inside).
                 C($1) is the namespace name.
               - The links of one custom type share one unit C(netns-TYPE@NAME.service) and start in the order given,
-                each outside then inside; they are ordered after the namespace's veth and macvlan units.
+                each outside then inside; they are ordered after the namespace's units of built-in types (C(veth),
+                C(macvlan), C(move), C(vxlan), C(wireguard), and C(bridge) for bridge ports).
               - The four phases are stored in root-only files (mode 0600) under C(/etc/netns-systemd/phases/NAME/), and the
                 unit names only those files, so a phase may carry a secret (a key). They are C(no_log). A changed phase of a
                 running unit is applied on that run (the unit is stopped with the old down phases, then started with the new).
@@ -466,10 +474,12 @@ options:
     default: true
   converge:
     description:
-      - After starting the units, converge the live veth, macvlan, moved, vxlan and WireGuard links exactly (remove
-        addresses and static routes that are not listed, fix MTU and MAC), as the link modules do, the FDB of vxlans,
-        the peers of WireGuard interfaces (a WireGuard interface deleted by hand is made again by restarting its unit),
-        and the host side (see O(bridges)). Needs O(start=true).
+      - After starting the units, converge the live links of every built-in type exactly (veth pairs, macvlans, moved
+        interfaces, vxlans and WireGuard interfaces; addresses and static routes that are not listed are removed, MTU
+        and MAC fixed), as the link modules do, the FDB of vxlans, the peers of WireGuard interfaces (a WireGuard interface
+        deleted by hand is made again by restarting its unit), the sysctls (O(namespaces[].sysctl)) and nftables
+        rulesets (O(namespaces[].nftables)) of the namespaces, and the host side (see O(bridges)). Needs O(start=true).
+      - The links of custom types are left to their phases.
     type: bool
     default: true
 seealso:
