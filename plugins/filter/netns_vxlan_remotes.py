@@ -17,6 +17,10 @@ description:
     its gathered facts say.
   - The C(netns) role applies it, so that one play sets up an overlay across a fleet. The hosts' facts must be gathered
     (C(gather_facts) or M(ansible.builtin.setup)); a peer without them is an error naming it.
+  - It sees the other hosts' namespaces through O(hostvars) only, so their C(netns_namespaces) must be in group_vars or
+    host_vars (the inventory's, or files next to the playbook). A play's C(vars) and C(vars_files) and a role's
+    defaults are not in other hosts' C(hostvars); declared there, no other host is found, the remotes stay empty, and
+    M(netns.systemd.netns_chain) fails saying that the vxlan needs remotes.
 positional: hostvars, hosts, me
 options:
   _input:

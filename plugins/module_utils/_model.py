@@ -324,7 +324,8 @@ def vxlan_spec(item, where, defaults=None):
         if remotes:
             raise InvalidInput('%s: give remotes or a group, not both' % where)
     elif not remotes:
-        raise InvalidInput('%s: a vxlan needs remotes (the underlay addresses of the other hosts) or a multicast group' % where)
+        raise InvalidInput('%s: a vxlan needs remotes (the underlay addresses of the other hosts) or a multicast group, or put '
+                           'netns_namespaces in group_vars or host_vars so that the role can compute them' % where)
     spec = LinkSpec('vxlan', _end(item, where), parent=_ifname(item['underlay'], where, 'underlay'), **_common(item, defaults or {}))
     spec.vni, spec.port, spec.remotes, spec.group = vni, port, tuple(remotes), group
     return spec

@@ -286,7 +286,8 @@ options:
               - For a vxlan, the underlay addresses of the other hosts of the overlay.
               - The C(netns) role fills them in when they are left out (and there is no O(namespaces[].links[].group))
                 with the other hosts of the play with a vxlan of the same VNI, by the address of their underlay interface in
-                their facts (see the C(netns.systemd.netns_vxlan_remotes) filter).
+                their facts (see the C(netns.systemd.netns_vxlan_remotes) filter). It finds those hosts through
+                C(hostvars), so only when C(netns_namespaces) is in group_vars or host_vars, not in a play's C(vars).
             type: list
             elements: str
           group:

@@ -65,7 +65,7 @@ def test_the_converger_and_the_fdb_run_live(hosts):
 @pytest.mark.parametrize('link, message', [
     ({'vni': 0}, r'vni 0 is not a number from 1 to 16777215'),
     ({'underlay': None}, r'underlay .* is required'),
-    ({'remotes': []}, r'needs remotes .* or a multicast group'),
+    ({'remotes': []}, r'needs remotes .* or a multicast group, or put netns_namespaces in group_vars or host_vars'),
     ({'remotes': ['10.0.0.300']}, r"remote '10.0.0.300' is not an IPv4 or IPv6 address"),
     ({'group': '10.0.0.1'}, r"group '10.0.0.1' is not a multicast address"),
     ({'group': '239.1.1.1'}, r'give remotes or a group, not both'),
