@@ -169,8 +169,9 @@ options:
           interface:
             description:
               - The host interface the packets leave through (the uplink). It must exist on the host, or be a bridge or
-                the host end of a veth of this list. Omitted, packets are translated whatever interface they leave
-                through, but towards the namespace's own prefixes.
+                the host end of a veth of this list, and must not be the way into the namespace itself.
+              - Omitted, packets are translated whatever interface they leave through, except those sent to the
+                namespace's own prefixes.
             type: str
       ports:
         description:
@@ -467,7 +468,11 @@ options:
         type: raw
         suboptions:
           interface:
-            description: The host interface the packets leave through; any but the bridge itself when omitted.
+            description:
+              - The host interface the packets leave through (the uplink), as O(namespaces[].egress.interface); not the
+                bridge itself.
+              - Omitted, packets are translated whatever interface they leave through, except those sent to the
+                bridge's own prefixes.
             type: str
   start:
     description: Start units that are not running (namespaces and links come up now, not only at the next boot).
