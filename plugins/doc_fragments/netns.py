@@ -31,6 +31,28 @@ notes:
   - No process is forked per namespace. The module enters each namespace with C(setns) to open its netlink socket.
 '''
 
+    # netns_info, which changes nothing: used instead of DOCUMENTATION, without what that says
+    # of changes (check mode, diffs, the lock taken to create and remove).
+    INFO = r'''
+options: {}
+requirements:
+  - Linux, run as root (C(become=true)); entering a network namespace needs C(CAP_SYS_ADMIN)
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads, so check mode returns what a normal run returns.
+  diff_mode:
+    support: none
+    description: The module only reads; it returns no diff.
+  platform:
+    support: full
+    platforms: linux
+    description: Linux only.
+notes:
+  - Namespaces are the ones C(ip netns) knows, bind mounts in C(/run/netns).
+  - No process is forked per namespace. The module enters each namespace with C(setns) to open its netlink socket.
+'''
+
     # Options shared by the link modules (netns_veth, netns_macvlan).
     LINK = r'''
 requirements:
