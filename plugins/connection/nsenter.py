@@ -17,9 +17,12 @@ description:
     it sees the namespace's links, addresses, routes and ports, and the host's files, users and processes
     (only the network namespace changes).
   - Files are copied by the base connection, outside the namespace (the file system is the same).
-  - Before the first command it checks that C(/run/netns/NAME) exists on the host, and fails naming the namespace
-    and the host when it does not. nsenter fails rather than run anything when it cannot enter the namespace, so a
-    task never runs in the host's namespace instead.
+  - Before the first command it checks that C(/run/netns/NAME) exists on the host. When it does not, the task fails,
+    naming the namespace and the host, with nothing run. That is a task failure, which a C(rescue) section and
+    C(ignore_errors) catch, not an unreachable host. A base connection that fails (or cannot run C(test -e) at all)
+    makes the host unreachable, as it would without this plugin.
+  - nsenter fails rather than run anything when it cannot enter the namespace, so a task never runs in the host's
+    namespace instead.
   - Entering a namespace needs root (C(CAP_SYS_ADMIN)). The login user of the base connection must be root, or
     O(nsenter_command) must gain it (C(sudo -n nsenter)); C(become) alone does not help, since the become command
     runs inside nsenter. Pipelining is not used.
@@ -77,6 +80,7 @@ EXAMPLES = r'''
 import shlex
 
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
+from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.connection import ConnectionBase
 from ansible.plugins.loader import connection_loader
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
@@ -132,10 +136,15 @@ class Connection(ConnectionBase):
             self._connected = True
         if not self._checked:
             path = self._netns_path()
-            rc, _out, _err = self.ssh_type_conn.exec_command('test -e %s' % shlex.quote(path), sudoable=False)
+            rc, _out, err = self.ssh_type_conn.exec_command('test -e %s' % shlex.quote(path), sudoable=False)
+            if rc == 1:
+                # AnsibleError fails the task (rescue and ignore_errors catch it); an
+                # AnsibleConnectionFailure would make the host unreachable for the rest of the play.
+                raise AnsibleError('network namespace %r does not exist on %s (no %s): nothing was run'
+                                   % (self.get_option('netns'), self._play_context.remote_addr, path))
             if rc != 0:
-                raise AnsibleConnectionFailure('network namespace %r does not exist on %s (no %s): nothing was run'
-                                               % (self.get_option('netns'), self._play_context.remote_addr, path))
+                raise AnsibleConnectionFailure('netns.systemd.nsenter could not look for %s on %s (test -e exited %d): %s'
+                                               % (path, self._play_context.remote_addr, rc, to_text(err).strip()))
             self._checked = True
         return self
 

@@ -1,6 +1,7 @@
 """The netns.systemd.nsenter connection for real: ansible-playbook runs wait_for and uri inside
 a namespace where a server listens on its own 127.0.0.1, which the host does not have; a
-namespace that does not exist is a clear error and runs nothing."""
+namespace that does not exist is a clear error that fails the task (rescue catches it; the
+host is not unreachable) and runs nothing."""
 
 import os
 import subprocess
@@ -37,7 +38,8 @@ def test_modules_run_inside_the_namespace_and_never_on_the_host(collections_dir)
         proc = subprocess.run([ansible_playbook, '-i', inventory, os.path.join(HERE, 'playbooks', 'nsenter.yml')],
                               capture_output=True, text=True, env=env, check=False)
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert 'failed=0' in proc.stdout and not os.path.exists(marker)
+        assert 'failed=0' in proc.stdout and 'unreachable=0' in proc.stdout and 'rescued=1' in proc.stdout
+        assert not os.path.exists(marker)
     finally:
         server.kill()
         server.wait()
