@@ -18,6 +18,8 @@ description:
   - To stay readable with many namespaces, namespaces of the same shape (the same kinds of links to the same places,
     and nothing between them) are folded into one box that names them and counts them, once a shape has
     O(fold) namespaces or more.
+  - A namespace made by hand (C(managed) false in the result, as the collection has no units or files for it) or with a
+    problem (named as C(netns NAME) by a line of the result's C(problems)) is never folded; it gets a box of its own.
   - C(mermaid) and C(dot) give text (Mermaid for README files and wikis, Graphviz DOT); C(svg) and C(png) run
     Graphviz's C(dot) on the controller and give the image (PNG base64-encoded, for M(ansible.builtin.copy)'s
     C(content) with C(b64decode)). Without C(dot) on the controller they fail, saying so.
@@ -120,6 +122,21 @@ def _shape(item):
     return tuple(sorted(shape)) + (tuple(_services(item)),)
 
 
+def _troubled(info):
+    """The namespaces that a line of netns_info's problems names (``netns NAME``, followed by
+    ':', ',', a space or the end), the longest name where several fit."""
+    names = list(info['namespaces'])
+    found = set()
+    for line in info.get('problems') or ():
+        line = str(line)
+        for match in re.finditer(r'(?:^|\s)netns ', line):
+            rest = line[match.end():]
+            fits = [name for name in names if rest.startswith(name) and rest[len(name):len(name) + 1] in ('', ':', ',', ' ')]
+            if fits:
+                found.add(max(fits, key=len))
+    return found
+
+
 def _host_master(info, ifname):
     for link in (info.get('host') or {}).get('links') or ():
         if link.get('ifname') == ifname:
@@ -133,7 +150,11 @@ def build(info, fold=4):
     namespaces = info['namespaces']
     graph = Graph()
     shapes = {}
+    troubled = _troubled(info)
     for name, item in sorted(namespaces.items()):
+        if item.get('managed') is False or name in troubled:
+            # Made by hand, or with a problem: drawn alone, never folded with others.
+            continue
         shape = _shape(item)
         if shape is not None:
             shapes.setdefault(shape, []).append(name)

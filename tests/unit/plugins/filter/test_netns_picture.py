@@ -1,5 +1,6 @@
 """The picture of a host: every namespace, link and service in it, veth pairs drawn once,
-bridges and macvlan parents on the host, and 50 namespaces of one shape folded into one box.
+bridges and macvlan parents on the host, and 50 namespaces of one shape folded into one box,
+but for those made by hand or with a problem.
 (A picture of namespaces read for real is checked in tests/sandbox/test_info_kernel.py.)"""
 
 from __future__ import absolute_import, division, print_function
@@ -68,6 +69,29 @@ def test_fifty_namespaces_of_one_shape_fold_into_one_box():
     assert text.count('subgraph ') == 5
     unfolded = netns_picture(lab(tenants=50), 'mermaid', fold=0)
     assert unfolded.count('subgraph ') == 54 and 'tenant37' in unfolded
+
+
+def test_a_namespace_made_by_hand_or_with_a_problem_is_never_folded():
+    info = lab(tenants=50)
+    for name, item in info['namespaces'].items():
+        item['managed'] = name != 'tenant07'
+    info['problems'] = ['netns tenant12: unit netns-veth@tenant12.service is not active',
+                        'service web.service is bound to netns blue but runs in netns tenant30',
+                        # No namespace is named tenant1 or tenant4: tenant10 to tenant49 stay folded.
+                        'netns tenant1 is declared but missing',
+                        'service db.service is bound to netns tenant4, which does not exist']
+    text = netns_picture(info, 'mermaid')
+    assert '47 namespaces: tenant00, tenant01, tenant02, tenant03, tenant04, … tenant49' in text
+    assert '|×47|' in text
+    for name in ('tenant07', 'tenant12', 'tenant30'):
+        assert re.search(r'subgraph n\d+_box_%s\["%s"\]' % (name, name), text), name
+        assert 've-%s1 (veth)<br/>' % name in text, name
+    # host, blue, red, green, the folded box and the three drawn alone.
+    assert text.count('subgraph ') == 8
+    # Every namespace made by hand: none folds.
+    for item in info['namespaces'].values():
+        item['managed'] = False
+    assert netns_picture(info, 'mermaid').count('subgraph ') == 54
 
 
 @pytest.mark.skipif(shutil.which('dot') is None, reason='Graphviz (dot) is not installed')
