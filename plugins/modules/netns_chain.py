@@ -258,10 +258,15 @@ options:
             description:
               - The interface inside the namespace. Defaults to C(ve-NAME1) for a veth,
                 C(mv-NAME) for a macvlan, C(vx-NAME) for a vxlan, C(wg-NAME) for a wireguard (a name that must be free on
-                the host too), and the device's own name for a move.
+                the host too), and the device's own name for a move; NAME is the namespace's name.
+              - So a veth to the host given no names is C(ve-NAME1) inside and C(ve-NAME0) on the host (for namespace
+                C(vpn), C(ve-vpn1) and C(ve-vpn0)). A second veth in the same namespace needs names of its own.
             type: str
           peer:
-            description: For a veth, the other end. Defaults to C(ve-NAME0).
+            description:
+              - For a veth, the other end. Defaults to C(ve-NAME0), NAME being the namespace's name.
+              - For a veth to the host, that is its host end (the gateway's side); for a bridge port, the host end that
+                joins the bridge.
             type: str
           peer_netns:
             description: For a veth, the namespace of the other end, which must be in O(namespaces). Omit it for the host.
@@ -500,7 +505,7 @@ EXAMPLES = r'''
     namespaces:
       - name: vpn
         links:
-          - type: veth
+          - type: veth                  # no names: ve-vpn1 in vpn, ve-vpn0 on the host
             addresses: [10.20.0.2/30]
             peer_addresses: [10.20.0.1/30]
             routes: [{dst: default, gateway: 10.20.0.1}]
