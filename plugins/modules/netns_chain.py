@@ -72,6 +72,13 @@ extends_documentation_fragment:
 requirements:
   - systemd as the init system of the managed host
   - pyroute2 >= 0.7.2 on the managed host, to converge live links
+  - C(ip) and C(bridge) (iproute2) on the managed host, which the module and its units run (C(bridge) for the FDB of vxlans)
+  - C(nsenter) (util-linux) on the managed host, which the units enter namespaces with for sysctls and nftables
+  - C(sysctl) (procps) on the managed host, for O(namespaces[].sysctl)
+  - C(nft) (nftables) on the managed host, for O(namespaces[].nftables), O(namespaces[].egress), O(namespaces[].ports)
+    and a bridge's O(bridges[].egress)
+  - C(wg) (wireguard-tools) on the managed host for a C(wireguard) link, and C(wireguard-go) where the kernel has no
+    WireGuard (or with O(namespaces[].links[].implementation=userspace))
 options:
   namespaces:
     description: Every namespace of the host this module manages.
@@ -497,6 +504,9 @@ seealso:
   - module: netns.systemd.netns_veth
   - module: netns.systemd.netns_macvlan
   - module: netns.systemd.netns_unit
+  - module: netns.systemd.netns_info
+  - plugin: netns.systemd.nsenter
+    plugin_type: connection
 '''
 
 EXAMPLES = r'''
