@@ -136,7 +136,8 @@ namespaces:
       units: [{unit: netns_name@blue.service, active: true, enabled: true}, {unit: netns-veth@blue.service, active: true, enabled: false}]
       links:
         - {ifname: ve-blue1, ifindex: 2, kind: veth, state: UP, up: true, mtu: 1500, mac: "5a:1c:0e:11:22:33",
-           addresses: [10.10.1.2/24, "fe80::581c:eff:fe11:2233/64"], peer: ve-blue0, peer_netns: null, peer_on_host: true, parent: null, mode: null, master: null}
+           addresses: [10.10.1.2/24, "fe80::581c:eff:fe11:2233/64"], peer: ve-blue0, peer_netns: null, peer_on_host: true,
+           parent: null, mode: null, master: null}
       routes: [{dst: default, gateway: 10.10.1.1, dev: ve-blue1, protocol: static, family: inet}]
       pids: [{pid: 812, command: busybox, unit: web.service}]
       services: [{service: web.service, main_pid: 812, running: true, inside: true, runs_in: blue, dropin: true}]
