@@ -179,13 +179,15 @@ def build(info, fold=4):
             lines = [link['ifname'] + (' … (%s)' if group else ' (%s)') % link.get('kind')] + ([] if group else _addresses(link))
             nodes.append((node, lines, 'box'))
             label = '×%d' % len(group) if group else ''
+            if link.get('kind') == 'veth' and link.get('peer') is None:
+                continue  # its peer was not found (peer_netns null means the host only with peer_on_host)
             if link.get('kind') == 'veth':
-                pair = tuple(sorted([(name, link['ifname']), (link.get('peer_netns') or HOST, link.get('peer') or '?')]))
+                pair = tuple(sorted([(name, link['ifname']), (link.get('peer_netns') or HOST, link.get('peer'))]))
                 if pair in drawn_pairs:
                     continue
                 drawn_pairs.add(pair)
                 if link.get('peer_netns') is None:
-                    peer = link.get('peer') or '?'
+                    peer = link['peer']
                     master = _host_master(info, peer)
                     end = host_node(peer, [peer + ' …'] if group else [peer] + _addresses(host_links.get(peer, {})))
                     graph.edges.append((node, end, label, False))

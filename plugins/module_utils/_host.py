@@ -38,7 +38,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._wireguard import co
 class NamespaceEntry:
     """One namespace of the host as the user wants it.
 
-    ``links``: {kind: [LinkSpec]} for veth and macvlan; ``custom``: {kind: [{phase: command}]}
+    ``links``: {kind: [LinkSpec]} of the built-in kinds (_model.LINK_KINDS); ``custom``: {kind: [{phase: command}]}
     for custom types, one dict per link in the order given; ``resolv_conf``: the file's text,
     or None to leave it to others; ``sysctl``: {key: value} set inside the namespace (missing
     keys skipped when ``sysctl_ignore_missing``); ``nftables``: the ruleset loaded inside, or None
@@ -255,7 +255,7 @@ def creator_wants(entries):
 
 
 def live_specs(entries, skip=()):
-    """{netns: [LinkSpec]} of the veth and macvlan links of each present namespace, but for
+    """{netns: [LinkSpec]} of the built-in links (every kind of _model.LINK_KINDS) of each present namespace, but for
     those touching a namespace in ``skip``."""
     found = {}
     for entry in entries:

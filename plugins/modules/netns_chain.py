@@ -236,7 +236,11 @@ options:
                 namespace as O(namespaces[].links[].name), with its addresses and routes. C(netns-move@NAME.service) moves
                 it in when it starts (waiting up to 30 seconds for it to appear, not before C(network-pre.target)) and gives
                 it back to the host under its own name when it stops, since the kernel gives back only physical devices
-                when a namespace goes. A device that is neither on the host nor in the namespace is an error before any
+                when a namespace goes. It comes back as it was found: up if it was, with its addresses (link-local ones
+                aside), recorded under C(/run/netns-systemd/moved/) when it was moved in; the host's routes through it
+                other than those of its addresses' prefixes are not put back, and what cannot be put back (no record,
+                an address refused) is said in the journal. A device moved back by hand is moved in again by restarting
+                the unit, which gives back the namespace's other moved devices and takes them again. A device that is neither on the host nor in the namespace is an error before any
                 change, and so is one that is up and carries the host's default route, unless O(namespaces[].links[].force).
               - C(wireguard) is a WireGuard interface made on the host, so that its UDP socket stays there, set from a
                 root-only file, then moved into the namespace, whose traffic then has no way out but the tunnel (with
@@ -497,6 +501,9 @@ options:
         and MAC fixed), as the link modules do, the FDB of vxlans, the peers of WireGuard interfaces (a WireGuard interface
         deleted by hand is made again by restarting its unit), the sysctls (O(namespaces[].sysctl)) and nftables
         rulesets (O(namespaces[].nftables)) of the namespaces, and the host side (see O(bridges)). Needs O(start=true).
+      - A namespace that did not exist before the run is made whole by its units from the files just written; it is
+        not read again until the next run. Check mode leaves the same namespaces out, so that it lists what the real
+        run lists.
       - The links of custom types are left to their phases.
     type: bool
     default: true

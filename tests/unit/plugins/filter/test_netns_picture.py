@@ -108,3 +108,12 @@ def test_bad_input_and_formats_are_clear_errors():
         netns_picture(lab(), 'jpeg')
     assert FilterModule().filters()['netns_picture'] is netns_picture
     assert re.search(r'subgraph n\d+_box_host\["host"\]', netns_picture(lab()))
+
+
+def test_a_veth_whose_peer_was_not_found_is_not_drawn_to_the_host():
+    info = lab()
+    # netns_info found no peer: peer and peer_netns are null, and peer_on_host is false.
+    info['namespaces']['green']['links'].append(link('lost0'))
+    text = netns_picture(info, 'mermaid')
+    assert 'lost0 (veth)' in text and '"?"' not in text
+    assert len([line for line in text.splitlines() if '---' in line or '-.-' in line]) == 5
