@@ -211,7 +211,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
                 plan.start.append(unit)
                 plan.lines.append('~ restart %s: its phases changed' % unit)
         if wants.get(entry.name):
-            _plan_file(plan, creator_dropin, render_creator_dropin(wants[entry.name]))
+            _plan_file(plan, creator_dropin, render_creator_dropin(entry.name, wants[entry.name]))
         elif os.path.lexists(creator_dropin):
             _plan_removal(plan, creator_dropin)
         _plan_resolv_conf(plan, entry, os.path.join(etc_dir, entry.name, 'resolv.conf'))

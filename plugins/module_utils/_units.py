@@ -499,11 +499,12 @@ def render_dropin(start, stop_groups, other_netns=(), order_only=False, after=()
     return '\n'.join(lines) + '\n'
 
 
-def render_creator_dropin(link_units):
+def render_creator_dropin(netns, link_units):
     """The creator's drop-in: starting a namespace (by hand, or through a service bound to
     it) brings up all of its links, the units of its own and those of veths from other
-    namespaces that end in it."""
-    return '\n'.join([HEADER.rstrip('\n'), '[Unit]'] + ['Wants=%s' % unit for unit in link_units]) + '\n'
+    namespaces that end in it, and its target, reached once they are up."""
+    wants = list(link_units) + [ready_unit(netns)]
+    return '\n'.join([HEADER.rstrip('\n'), '[Unit]'] + ['Wants=%s' % unit for unit in wants]) + '\n'
 
 
 def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), phases_dir=PHASES_DIR):

@@ -15,7 +15,7 @@ def addresses(host, netns, ifname):
 
 def test_every_unit_of_the_chain_is_active_and_the_creators_enabled(host):
     for unit in ('netns_name@blue', 'netns-veth@blue', 'netns_name@red', 'netns_name@green',
-                 'netns-macvlan@green', 'netns-tag@green'):
+                 'netns-macvlan@green', 'netns-tag@green', 'netns-ready@blue.target', 'netns-ready@green.target'):
         assert host.run('systemctl is-active %s' % unit).stdout.strip() == 'active', unit
     for netns in ('blue', 'red', 'green'):
         assert host.service('netns_name@%s' % netns).is_enabled, netns
@@ -23,6 +23,11 @@ def test_every_unit_of_the_chain_is_active_and_the_creators_enabled(host):
     wants = host.check_output('systemctl show -p Wants --value netns_name@green.service').split()
     assert 'netns-macvlan@green.service' in wants and 'netns-tag@green.service' in wants
     assert 'netns-veth@blue.service' in host.check_output('systemctl show -p Wants --value netns_name@red.service').split()
+    # The target a bound service starts after comes after every link unit that ends in its
+    # namespace, blue's veth to red included in red's.
+    before = host.check_output('systemctl show -p After --value netns-ready@red.target').split()
+    assert 'netns-veth@red.service' in before and 'netns-veth@blue.service' in before and 'netns-bridge@red.service' in before
+    assert 'netns-ready@blue.target' in host.check_output('systemctl show -p After --value web.service').split()
 
 
 def test_namespaces_and_links_are_there(host):
