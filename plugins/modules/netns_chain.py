@@ -236,7 +236,7 @@ options:
                 namespace as O(namespaces[].links[].name), with its addresses and routes. C(netns-move@NAME.service) moves
                 it in when it starts (waiting up to 30 seconds for it to appear, not before C(network-pre.target)) and gives
                 it back to the host under its own name when it stops, since the kernel gives back only physical devices
-                when a namespace goes. It comes back as it was found: up if it was, with its addresses (link-local ones
+                when a namespace goes. It comes back as it was found, up if it was, with its addresses (link-local ones
                 aside), recorded under C(/run/netns-systemd/moved/) when it was moved in; the host's routes through it
                 other than those of its addresses' prefixes are not put back, and what cannot be put back (no record,
                 an address refused) is said in the journal. A device moved back by hand is moved in again by restarting
