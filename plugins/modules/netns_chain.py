@@ -240,8 +240,9 @@ options:
                 aside), recorded under C(/run/netns-systemd/moved/) when it was moved in; the host's routes through it
                 other than those of its addresses' prefixes are not put back, and what cannot be put back (no record,
                 an address refused) is said in the journal. A device moved back by hand is moved in again by restarting
-                the unit, which gives back the namespace's other moved devices and takes them again. A device that is neither on the host nor in the namespace is an error before any
-                change, and so is one that is up and carries the host's default route, unless O(namespaces[].links[].force).
+                the unit, which gives back the namespace's other moved devices and takes them again. A device that is
+                neither on the host nor in the namespace is an error before any change, and so is one that is up and
+                carries the host's default route, unless O(namespaces[].links[].force).
               - C(wireguard) is a WireGuard interface made on the host, so that its UDP socket stays there, set from a
                 root-only file, then moved into the namespace, whose traffic then has no way out but the tunnel (with
                 O(namespaces[].links[].route_allowed_ips) and a peer allowing C(0.0.0.0/0), the default route is the
