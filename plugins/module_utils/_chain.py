@@ -28,6 +28,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._files import (
     rewrite_in_place,
     write_atomically,
 )
+from ansible_collections.netns.systemd.plugins.module_utils._engine import ENTRY, MANIFEST, engine_files, launcher_text, model_text
 from ansible_collections.netns.systemd.plugins.module_utils._host import boot_eligible, creator_wants
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
@@ -36,10 +37,13 @@ from ansible_collections.netns.systemd.plugins.module_utils._paths import (
     BOOT_LIST,
     BOOT_MARKS,
     DROPIN_NAME,
+    ENGINE_DIR,
+    ENGINE_LAUNCHER,
     HEADER,
     HELPER,
     HOST_DIR,
     NETNS_ETC_DIR,
+    MODEL_DIR,
     NETNS_RECORDS,
     NS_DIR,
     PHASES_DIR,
@@ -95,6 +99,9 @@ class ChainPlan:
     def __init__(self):
         self.unit_files = {}
         self.boot_files = {}
+        # The engine's code (written 0644, said in one line) and the modes of files not 0644.
+        self.code_files = {}
+        self.modes = {}
         self.private_files = {}
         self.resolv_files = {}
         self.remove_paths = []
@@ -131,6 +138,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
         _plan_host(plan, host.files(), unit_state, unit_dir, boot_dir, start)
     phases_dir = os.path.join(boot_dir, os.path.basename(PHASES_DIR))
     wireguard_dir = os.path.join(boot_dir, os.path.basename(WIREGUARD_DIR))
+    model_dir = os.path.join(boot_dir, os.path.basename(MODEL_DIR))
     run_dir = os.path.dirname(marks_dir)
     present = [e for e in entries if e.state == 'present']
     templates = {}
@@ -138,6 +146,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
         templates = {creator_unit(''): CREATOR_TEMPLATE, worker_unit(creator_unit('')): CREATOR_WORKER_TEMPLATE, BOOT_UNIT: BOOT_UNIT_TEXT,
                      READY_TEMPLATE: READY_TEMPLATE_TEXT}
         _plan_file(plan, os.path.join(boot_dir, os.path.basename(HELPER)), HELPER_SCRIPT, plan.boot_files)
+        _plan_engine(plan, boot_dir)
         # What 0.1.0 pre-releases wrote there: the batch files and script, replaced by ns/ and netns.sh.
         for old in ('boot', 'boot.sh'):
             if os.path.lexists(os.path.join(boot_dir, old)):
@@ -180,6 +189,12 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
         changed_phases = _plan_tree(plan, os.path.join(phases_dir, entry.name), phases, plan.private_files)
         _plan_tree(plan, os.path.join(wireguard_dir, entry.name), entry.wireguard_files(wireguard_dir) if entry.state == 'present' else {},
                    plan.private_files)
+        # The item as given, which the engine reads (root-only: it may hold keys).
+        model = os.path.join(model_dir, entry.name + '.json')
+        if entry.state == 'present':
+            _plan_file(plan, model, model_text(entry.model), plan.private_files)
+        elif os.path.lexists(model):
+            _plan_removal(plan, model, private=True)
         creator_dropin = dropin_path(creator_unit(entry.name), unit_dir)
         if entry.state == 'absent':
             for unit in [link_unit(kind, entry.name) for kind in sorted(existing_dropins)] + [creator_unit(entry.name)]:
@@ -261,6 +276,29 @@ def _plan_host(plan, files, unit_state, unit_dir, boot_dir, start):
     elif start and changed - set(os.path.join(host_dir, name) for name in ('bridges', 'users')):
         plan.restart.append(HOST_UNIT)
         plan.lines.append('~ restart %s: its files changed' % HOST_UNIT)
+
+
+def _plan_engine(plan, boot_dir):
+    """The engine of this version in engine/HASH/ (its code files said in one line, not shown
+    in the diff), the launcher that runs it, and no other version."""
+    engine_dir = os.path.join(boot_dir, os.path.basename(ENGINE_DIR))
+    digest, files = engine_files()
+    here = os.path.join(engine_dir, digest)
+    missing = dict((os.path.join(here, path), text) for path, text in files.items() if read_file(os.path.join(here, path)) != text)
+    if missing:
+        plan.code_files.update(missing)
+        plan.lines.append('%s engine %s (%d files)' % ('+' if len(missing) == len(files) else '~', here, len(missing)))
+        plan.file_diffs.append(file_diff(here, None if len(missing) == len(files) else '(engine %s)\n' % digest,
+                                         '(engine %s: %d files of the collection\'s module_utils)\n' % (digest, len(files))))
+    if os.path.isdir(engine_dir) and not os.path.islink(engine_dir):
+        for name in sorted(os.listdir(engine_dir)):
+            other = os.path.join(engine_dir, name)
+            manifest = os.path.join(other, MANIFEST)
+            if name != digest and is_regular_file(manifest) and (read_file(manifest) or '').startswith(HEADER):
+                _plan_removal(plan, other)
+    launcher = os.path.join(boot_dir, os.path.basename(ENGINE_LAUNCHER))
+    if _plan_file(plan, launcher, launcher_text(os.path.join(ENGINE_DIR, digest, ENTRY)), plan.boot_files):
+        plan.modes[launcher] = 0o755
 
 
 def _plan_resolv_conf(plan, entry, path):
@@ -432,15 +470,15 @@ def apply_chain(plan, systemctl):
         systemctl('disable', *plan.disable)
     for path in plan.remove_paths:
         remove_path(path)
-    for path, content in sorted(plan.unit_files.items()) + sorted(plan.boot_files.items()):
-        write_atomically(path, content)
+    for path, content in sorted(plan.unit_files.items()) + sorted(plan.boot_files.items()) + sorted(plan.code_files.items()):
+        write_atomically(path, content, mode=plan.modes.get(path, 0o644))
     for path, content in sorted(plan.private_files.items()):
         write_atomically(path, content, mode=0o600, dir_mode=0o700)
     for path, content in sorted(plan.resolv_files.items()):
         rewrite_in_place(path, content)
     for link, target in sorted(plan.enable_links.items()):
         make_link(link, target)
-    if plan.unit_files or plan.enable_links or any(p.endswith((DROPIN_NAME, '.service')) for p in plan.remove_paths):
+    if plan.unit_files or plan.enable_links or any(p.endswith((DROPIN_NAME, '.service', '.target')) for p in plan.remove_paths):
         systemctl('daemon-reload')
     failed = None
     for verb, units in (('start', plan.start), ('restart', plan.restart), ('start', plan.settle)):

@@ -60,6 +60,8 @@ class NamespaceEntry:
         self.bridge_ports = []
         self.egress = None
         self.forwards = []
+        # The item it was parsed from (present namespaces): written as its model file.
+        self.model = None
 
     @property
     def kinds(self):
@@ -176,6 +178,8 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
             # a WireGuard key, a device to move): its units and files are found on the host.
             entries.append(entry)
             continue
+        # As given: the engine's model of it.
+        entry.model = item
         entry.sysctl = parse_sysctl(where, item.get('sysctl'))
         entry.sysctl_ignore_missing = bool(item.get('sysctl_ignore_missing'))
         entry.nftables = parse_nftables(where, item.get('nftables'))

@@ -39,3 +39,10 @@ BOOT_MARKS = RUN_DIR + '/booted'
 NETNS_RECORDS = RUN_DIR + '/netns'
 DROPIN_NAME = 'netns-systemd.conf'
 HEADER = '# Managed by netns.systemd: changes here are overwritten by the next playbook run.\n'
+# The items netns_chain was given, one root-only JSON file per present namespace (NAME.json):
+# what the engine reads.
+MODEL_DIR = BOOT_DIR + '/model'
+# The engine (the collection's core, run by the host's python3): ENGINE_DIR/HASH/, one
+# directory per version, named by the hash of its content; ENGINE_LAUNCHER runs the current one.
+ENGINE_DIR = BOOT_DIR + '/engine'
+ENGINE_LAUNCHER = BOOT_DIR + '/netns-engine'

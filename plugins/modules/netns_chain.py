@@ -23,7 +23,12 @@ description:
     other namespaces that end in it), so starting the namespace, or a service bound to it, brings up all of its
     links. The creator and the veth and custom units are ordered before C(network-pre.target); the macvlan, move,
     vxlan, wireguard and bridge units are not, since they may wait for the host (a parent link, a device, an underlay,
-    an adopted bridge, a host name to look up), and nothing else on the host waits with them.
+    an adopted bridge, a host name to look up), and nothing else on the host waits with them. C(netns-ready@NAME.target)
+    is reached once every link unit of the namespace is up; a service bound by M(netns.systemd.netns_unit) starts after it.
+  - It also installs the collection's core on the host as the engine, in C(/etc/netns-systemd/engine/HASH/) (named by
+    the hash of its content; an older one is removed), with a model file per namespace in
+    C(/etc/netns-systemd/model/NAME.json) (the item given here; mode 0600, since it may hold keys). On the host,
+    C(/etc/netns-systemd/netns-engine plan NAME) says what a run of this module would change now in the namespace.
   - The templates are static. What a namespace's veths are is rendered once, from the same model the
     M(netns.systemd.netns_veth) and M(netns.systemd.netns_macvlan) modules converge, into plain files in
     C(/etc/netns-systemd/ns/NAME/) (C(veth), a C(NS1 IF1 NS2 IF2) line per pair; C(outside) and C(in-NS),

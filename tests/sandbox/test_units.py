@@ -9,6 +9,7 @@ import subprocess
 import kernel
 from ansible_collections.netns.systemd.plugins.module_utils._chain import plan_chain
 from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_links
+from ansible_collections.netns.systemd.plugins.module_utils._engine import engine_files
 from ansible_collections.netns.systemd.plugins.module_utils._files import rewrite_in_place, write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._host import boot_eligible, parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, HELPER, NS_DIR
@@ -274,15 +275,22 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
     # The creator pulls in its links: only it is enabled.
     assert 'Wants=netns-veth@blue.service' in plan.unit_files[os.path.join(unit_dir, 'netns_name@blue.service.d', 'netns-systemd.conf')]
     assert sorted(os.path.relpath(p, boot_dir) for p in plan.boot_files) == [
-        'boot.list', 'netns.sh', 'ns/blue/in-blue', 'ns/blue/outside', 'ns/blue/veth']
+        'boot.list', 'netns-engine', 'netns.sh', 'ns/blue/in-blue', 'ns/blue/outside', 'ns/blue/veth']
+    # The engine, in a directory named by its content, and the model it reads, root-only.
+    digest = engine_files()[0]
+    assert set(os.path.relpath(p, boot_dir).split(os.sep)[:2][1] for p in plan.code_files) == set([digest])
+    assert list(plan.private_files) == [os.path.join(boot_dir, 'model', 'blue.json')]
+    assert '+ engine %s (%d files)' % (os.path.join(boot_dir, 'engine', digest), len(engine_files()[1])) in plan.lines
     assert plan.enable == ['netns-boot.service', 'netns_name@blue.service']
     # Enabled as systemctl enable would: a link in multi-user.target.wants to the unit file.
     wants = os.path.join(unit_dir, 'multi-user.target.wants')
     assert plan.enable_links == {os.path.join(wants, 'netns-boot.service'): os.path.join(unit_dir, 'netns-boot.service'),
                                  os.path.join(wants, 'netns_name@blue.service'): os.path.join(unit_dir, 'netns_name@.service')}
     assert plan.start == ['netns-boot.service', 'netns_name@blue.service', 'netns-veth@blue.service']
-    for path, content in list(plan.unit_files.items()) + list(plan.boot_files.items()):
+    for path, content in list(plan.unit_files.items()) + list(plan.boot_files.items()) + list(plan.code_files.items()):
         write_atomically(path, content)
+    for path, content in plan.private_files.items():
+        write_atomically(path, content, mode=0o600, dir_mode=0o700)
     for path, content in plan.resolv_files.items():
         rewrite_in_place(path, content)
     os.makedirs(str(tmp_path / 'run' / 'booted'))     # netns-boot.service ran
@@ -299,6 +307,7 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
     assert gone.disable == ['netns_name@blue.service', 'netns-boot.service']
     # The templates, the boot unit and script go too once nothing on the host uses them.
     assert gone.remove_paths == [os.path.join(boot_dir, 'boot.list'), os.path.join(boot_dir, 'ns', 'blue'),
+                                 os.path.join(boot_dir, 'model', 'blue.json'),
                                  os.path.join(unit_dir, 'netns-veth@blue.service.d', 'netns-systemd.conf'),
                                  os.path.join(unit_dir, 'netns_name@blue.service.d', 'netns-systemd.conf'),
                                  os.path.join(etc_dir, 'blue')] + [

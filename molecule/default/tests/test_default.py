@@ -151,3 +151,12 @@ def test_no_wireguard_key_is_where_a_local_user_or_the_journal_can_see_it(host):
         found = host.run(as_nobody + 'grep -rsl -- %s /etc /run /var/log /tmp' % key)
         assert found.rc in (1, 2) and found.stdout == '', found.stdout
         assert host.run('journalctl -b --no-pager | grep -c -- %s' % key).stdout.strip() == '0'
+
+
+def test_the_engine_on_the_host_says_there_is_nothing_to_do(host):
+    # netns_chain installed the engine and the models; it runs with the host's python3.
+    names = ['blue', 'red', 'green', 'yellow', 'wan', 'vpn', 'hub']
+    out = host.check_output('/etc/netns-systemd/netns-engine plan %s' % ' '.join(names))
+    assert out.splitlines() == ['netns %s: nothing to do' % name for name in names]
+    # The models hold WireGuard keys: root only.
+    assert host.file('/etc/netns-systemd/model').mode == 0o700 and host.file('/etc/netns-systemd/model/vpn.json').mode == 0o600

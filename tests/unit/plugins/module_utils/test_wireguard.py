@@ -130,13 +130,16 @@ def test_the_conf_is_root_only_and_no_unit_names_a_key(tmp_path):
                 marks_dir=str(tmp_path / 'run' / 'booted'))
     plan = plan_chain(entries, {}, start=False, **dirs)
     conf = str(tmp_path / 'boot' / 'wireguard' / 'vpn' / 'wg0.conf')
-    assert list(plan.private_files) == [conf]
+    model = str(tmp_path / 'boot' / 'model' / 'vpn.json')
+    assert sorted(plan.private_files) == [model, conf]
     shown = repr(plan.file_diffs) + repr(plan.lines)
     assert PRIVATE not in shown and 'root-only file of' in shown
     apply_chain(plan, lambda *args: None)
     assert stat.S_IMODE(os.stat(conf).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(os.path.dirname(conf)).st_mode) == 0o700
     assert PRIVATE in open(conf).read()
+    # The engine's model holds the key too: root-only, like the conf.
+    assert stat.S_IMODE(os.stat(model).st_mode) == 0o600 and stat.S_IMODE(os.stat(os.path.dirname(model)).st_mode) == 0o700
     dropin = open(str(tmp_path / 'units' / 'netns-wireguard@vpn.service.d' / 'netns-systemd.conf')).read()
     assert 'wireguard vpn wg0 auto' in dropin and PRIVATE not in dropin and PEER not in dropin
     # A host name is looked up when the interface is set: after the network is online.
@@ -144,4 +147,4 @@ def test_the_conf_is_root_only_and_no_unit_names_a_key(tmp_path):
     # Absent: the file goes with the namespace.
     gone = plan_chain(parse_entries([{'name': 'vpn', 'state': 'absent'}], sys_class_net=None), {}, start=False, **dirs)
     apply_chain(gone, lambda *args: None)
-    assert not os.path.exists(os.path.dirname(conf))
+    assert not os.path.exists(os.path.dirname(conf)) and not os.path.exists(model)

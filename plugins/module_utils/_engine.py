@@ -1,0 +1,199 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, netns.systemd developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The engine: the collection's own core (these module_utils), installed on each managed host
+by netns_chain and run there by the host's python3, with the namespaces' model files (the
+items netns_chain was given, one root-only JSON file per namespace) as its input.
+
+Its commands, for operators and (in later steps) for the units:
+  plan NAME...   what the playbook's converger would do now for each namespace, in words
+  version        the engine's content hash
+
+The same functions serve the playbook's converger and the engine: there is one
+implementation of each action. Private to the collection: not an API.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import glob
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+
+from ansible_collections.netns.systemd.plugins.module_utils import _converge, _host, _nftables, _sysctl, _vxlan, _wireguard
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
+from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
+from ansible_collections.netns.systemd.plugins.module_utils._paths import HEADER, MODEL_DIR
+
+PACKAGE = 'ansible_collections.netns.systemd.plugins.module_utils'
+# How a module_utils file names the others it imports.
+_IMPORT_RE = re.compile(r'^\s*from ansible_collections\.netns\.systemd\.plugins\.module_utils(?:\.(_\w+))? import ([^\n(]+|\([^)]*\))', re.M)
+ENTRY = 'netns-engine.py'
+MANIFEST = 'MANIFEST'
+_ENTRY_TEXT = '''#!/usr/bin/python3
+''' + HEADER + '''\
+# The netns.systemd engine (its module_utils beside this file): "netns-engine.py plan NAME".
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ansible_collections.netns.systemd.plugins.module_utils._engine import main  # noqa: E402
+
+sys.exit(main(sys.argv[1:]))
+'''
+
+
+def _source(name):
+    """The text of module_utils ``name`` as it was loaded (from a file, or from a module's payload)."""
+    module = sys.modules.get('%s.%s' % (PACKAGE, name))
+    if module is None:
+        module = __import__('%s.%s' % (PACKAGE, name), fromlist=['_'])
+    loader = getattr(module, '__loader__', None)
+    if loader is not None and hasattr(loader, 'get_data'):
+        data = loader.get_data(module.__file__)
+    else:
+        with open(module.__file__, 'rb') as f:
+            data = f.read()
+    return data.decode('utf-8')
+
+
+def _imported(text):
+    """The module_utils names a source imports (at any depth: lazy imports count)."""
+    names = set()
+    for module, what in _IMPORT_RE.findall(text):
+        if module:
+            names.add(module)
+        else:
+            names.update(word.strip() for word in what.strip('()').replace('\n', ' ').split(',') if word.strip().startswith('_'))
+    return names
+
+
+def engine_sources():
+    """{name: text} of this module and every module_utils it imports, directly or not: the engine."""
+    sources, todo = {}, ['_engine']
+    while todo:
+        name = todo.pop()
+        if name not in sources:
+            sources[name] = _source(name)
+            todo.extend(sorted(_imported(sources[name]) - set(sources)))
+    return sources
+
+
+def engine_files():
+    """(digest, {relative path: text}): the files of the engine, named by the hash of their content."""
+    package_dir = PACKAGE.replace('.', '/')
+    files = {ENTRY: _ENTRY_TEXT}
+    parts = package_dir.split('/')
+    # Regular packages, so that another ansible_collections on the host's path cannot shadow these.
+    for depth in range(1, len(parts) + 1):
+        files['/'.join(parts[:depth] + ['__init__.py'])] = ''
+    for name, text in engine_sources().items():
+        files['%s/%s.py' % (package_dir, name)] = text
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode('utf-8') + b'\0' + files[path].encode('utf-8') + b'\0')
+    digest = digest.hexdigest()[:16]
+    files[MANIFEST] = HEADER + '# The netns.systemd engine %s: %d files.\n' % (digest, len(files))
+    return digest, files
+
+
+def launcher_text(engine_path):
+    """The command operators run (netns-engine): the engine of this version, with the host's python3."""
+    return '#!/bin/sh\n%s# What the netns.systemd units and playbook do, for operators: netns-engine plan NAME\n' \
+        'exec /usr/bin/python3 %s "$@"\n' % (HEADER, engine_path)
+
+
+def model_text(item):
+    """The model file of one namespace: its item as netns_chain was given it."""
+    return json.dumps(item, sort_keys=True, indent=1) + '\n'
+
+
+def load_models(models_dir=MODEL_DIR):
+    """The namespace items of every model file, in name order."""
+    items = []
+    for path in sorted(glob.glob(os.path.join(models_dir, '*.json'))):
+        with open(path) as f:
+            items.append(json.load(f))
+    return items
+
+
+def _run(argv):
+    try:
+        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False)
+    except OSError as exc:
+        return 127, '', str(exc)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def plan_namespace(entries, name, run=_run):
+    """What the playbook's converger would do now for namespace ``name`` of ``entries``: its
+    links (those of other namespaces that end in it too), sysctls, ruleset, FDB and WireGuard
+    peers; ([lines], [errors]). Reads only."""
+    entry = [e for e in entries if e.name == name]
+    if not entry or entry[0].state != 'present':
+        raise InvalidInput('netns %s has no model here: netns_chain writes one for each present namespace' % name)
+    lines, errors = [], []
+    if netns_id(name) is None:
+        lines.append('+ netns %s (its units make it and all below: systemctl start netns_name@%s)' % (name, name))
+    specs = [spec for found in _host.live_specs(entries).values() for spec in found if any(end.netns == name for end in spec.ends)]
+    if specs:
+        with _converge.LinkPlan(specs, check_mode=True, conflict_hint='its unit would take it over') as plan:
+            lines.extend(plan.lines)
+    found, failed = _sysctl.converge_sysctls(entry, True)
+    lines.extend(found)
+    errors.extend(failed.values())
+    with _nftables.Rulesets(entry, run) as rulesets:
+        rulesets.check()
+        found, _diffs, failed = rulesets.converge(True)
+    lines.extend(found)
+    errors.extend(failed.values())
+    for converge in (_vxlan.converge_fdb, _wireguard.converge_wireguard):
+        found, failed = converge(entry, run, True)
+        lines.extend(found)
+        errors.extend(failed.values())
+    return lines, errors
+
+
+USAGE = '''usage: netns-engine plan NAME...    what would be done now for each namespace, in words
+       netns-engine version          this engine's content hash
+option: --models DIR                 read the model files there (default %s)
+''' % MODEL_DIR
+
+
+def main(argv, out=None, err=None):
+    out = out or sys.stdout
+    err = err or sys.stderr
+    models_dir = MODEL_DIR
+    if len(argv) >= 2 and argv[0] == '--models':
+        models_dir, argv = argv[1], argv[2:]
+    if not argv or argv[0] in ('-h', '--help'):
+        out.write(USAGE)
+        return 0 if argv else 2
+    command, names = argv[0], argv[1:]
+    try:
+        if command == 'version':
+            out.write(engine_files()[0] + '\n')
+            return 0
+        if command in ('plan', 'show') and names:
+            entries = _host.parse_entries(load_models(models_dir))
+            status = 0
+            for name in names:
+                lines, errors = plan_namespace(entries, name)
+                for line in lines:
+                    out.write('%s\n' % line)
+                for error in errors:
+                    err.write('netns %s: %s\n' % (name, error))
+                    status = 1
+                if not lines and not errors:
+                    out.write('netns %s: nothing to do\n' % name)
+            return status
+    except (InvalidInput, NetnsError, OSError, ValueError) as exc:
+        err.write('netns-engine: %s\n' % exc)
+        return 1
+    err.write(USAGE)
+    return 2
