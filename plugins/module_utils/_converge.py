@@ -15,6 +15,7 @@ __metaclass__ = type
 import errno
 import os
 
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, describe_end
 from ansible_collections.netns.systemd.plugins.module_utils._netns import create_missing_netns, remove_netns
@@ -224,11 +225,8 @@ class _Converger:
             there = self.lookup(spec.peer)
             conflict = self.veth_conflict(spec, here, there)
             in_the_way = [(spec.end, here), (spec.peer, there)]
-        elif spec.kind == 'vxlan':
-            if self.snapshot(None).links.get(spec.parent) is None:
-                raise InvalidInput('%s: underlay %r does not exist on the host' % (spec.label, spec.parent))
-            conflict = self.vxlan_conflict(spec, here)
-            in_the_way = [(spec.end, here)]
+        elif spec.kind in KINDS:
+            conflict, in_the_way = KINDS[spec.kind].conflict(self, spec, here)
         elif spec.kind == 'wireguard':
             if here is None:
                 if self.snapshot(None).links.get(spec.end.ifname) is not None:
@@ -269,17 +267,6 @@ class _Converger:
         for end in spec.ends:
             self.plan_end(end, None if here is None else self.lookup(end))
 
-    def vxlan_conflict(self, spec, here):
-        if here is None:
-            return None
-        if kind_of(here) != 'vxlan':
-            return '%s exists as a %s, not a vxlan' % (spec.end.label, kind_of(here) or 'device')
-        data = here.get_attr('IFLA_LINKINFO').get_attr('IFLA_INFO_DATA')
-        vni = data.get_attr('IFLA_VXLAN_ID') if data is not None else None
-        if vni != spec.vni:
-            return '%s is a vxlan with VNI %s, not %d' % (spec.end.label, vni, spec.vni)
-        return None
-
     def plan_by_unit(self, spec):
         """A link only its unit makes, set up there with its addresses and routes (a WireGuard
         interface, whose wireguard-go lives in the unit; a moved interface, whose unit keeps how
@@ -304,17 +291,9 @@ class _Converger:
 
     def plan_creation(self, spec):
         end = spec.end
-        if spec.kind == 'vxlan':
-            def create():
-                request = {'ifname': end.ifname, 'kind': 'vxlan', 'vxlan_id': spec.vni, 'vxlan_port': spec.port,
-                           'vxlan_link': self.index(None, spec.parent), 'net_ns_fd': self.handles.fd(end.netns)}
-                if spec.group is not None:
-                    request['vxlan_group' if spec.group.version == 4 else 'vxlan_group6'] = str(spec.group)
-                # Made from the host: the vxlan's socket stays in the host's namespace.
-                self.handles.rtnl(None).link('add', **request)
-                self.created_links.append(end)
-                self.created_keys.add(end.key)
-            self.stale.add(end.key)
+        if spec.kind in KINDS:
+            stale, create = KINDS[spec.kind].create(self, spec)
+            self.stale.update(stale)
             self.creations.append(_Step(['+ %s' % spec.label], create))
             return
         if spec.kind == 'veth':
@@ -552,4 +531,18 @@ def converge_each(specs_by_netns, unit_starter=None):
             lines.extend(converge_links(specs_by_netns[name], False, unit_starter)['diff_lines'])
         except NetnsError as exc:
             errors[name] = str(exc)
+    return lines, errors
+
+
+def converge_kinds_live(entries, check_mode, kinds=None):
+    """What the kinds of _kinds.table compare and set on links that exist (a vxlan's FDB) for
+    the present ``entries``, through one netlink socket per namespace: ([lines], {netns: error});
+    ``kinds``: only these."""
+    lines, errors = [], {}
+    with NamespaceHandles() as handles:
+        for name in sorted(KINDS):
+            if kinds is None or name in kinds:
+                found, failed = KINDS[name].converge_live(entries, handles, check_mode)
+                lines.extend(found)
+                errors.update(failed)
     return lines, errors

@@ -5,9 +5,12 @@
 by netns_chain and run there by the host's python3, with the namespaces' model files (the
 items netns_chain was given, one root-only JSON file per namespace) as its input.
 
-Its commands, for operators and (in later steps) for the units:
-  plan NAME...   what the playbook's converger would do now for each namespace, in words
-  version        the engine's content hash
+Its commands, for operators and for the units:
+  plan NAME...       what the playbook's converger would do now for each namespace, in words
+  start NAME KIND    the links of a kind of _kinds.table in namespace NAME, made and set as
+                     the playbook's converger makes them (netns-KIND@NAME.service)
+  stop NAME KIND     ... and removed, each checked to be of that kind
+  version            the engine's content hash
 
 The same functions serve the playbook's converger and the engine: there is one
 implementation of each action. Private to the collection: not an API.
@@ -17,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
 import glob
 import hashlib
 import json
@@ -24,15 +28,19 @@ import os
 import re
 import subprocess
 import sys
+import time
 
-from ansible_collections.netns.systemd.plugins.module_utils import _converge, _host, _nftables, _sysctl, _vxlan, _wireguard
+from ansible_collections.netns.systemd.plugins.module_utils import _converge, _host, _nftables, _sysctl, _wireguard
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._paths import HEADER, MODEL_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._units import PARENT_WAIT_SECONDS
 
 PACKAGE = 'ansible_collections.netns.systemd.plugins.module_utils'
 # How a module_utils file names the others it imports.
-_IMPORT_RE = re.compile(r'^\s*from ansible_collections\.netns\.systemd\.plugins\.module_utils(?:\.(_\w+))? import ([^\n(]+|\([^)]*\))', re.M)
+_IMPORT_RE = re.compile(r'^\s*from ansible_collections\.netns\.systemd\.plugins\.module_utils(?:\.(_\w+(?:\.\w+)*))? import ([^\n(]+|\([^)]*\))',
+                        re.M)
 ENTRY = 'netns-engine.py'
 MANIFEST = 'MANIFEST'
 _ENTRY_TEXT = '''#!/usr/bin/python3
@@ -62,14 +70,29 @@ def _source(name):
     return data.decode('utf-8')
 
 
+def _is_module(name):
+    try:
+        __import__('%s.%s' % (PACKAGE, name), fromlist=['_'])
+        return True
+    except ImportError:
+        return False
+
+
 def _imported(text):
-    """The module_utils names a source imports (at any depth: lazy imports count)."""
+    """The module_utils names (dotted below module_utils: _kinds.vxlan) a source imports, at
+    any depth (lazy imports count), with the packages they are in."""
     names = set()
     for module, what in _IMPORT_RE.findall(text):
+        words = [word.strip() for word in what.strip('()').replace('\n', ' ').split(',') if word.strip()]
         if module:
             names.add(module)
+            # "from ..._kinds import vxlan": vxlan is a module of the package.
+            names.update('%s.%s' % (module, word) for word in words if _is_module('%s.%s' % (module, word)))
         else:
-            names.update(word.strip() for word in what.strip('()').replace('\n', ' ').split(',') if word.strip().startswith('_'))
+            names.update(word for word in words if word.startswith('_'))
+    for name in list(names):
+        parts = name.split('.')
+        names.update('.'.join(parts[:depth]) for depth in range(1, len(parts)))
     return names
 
 
@@ -93,7 +116,9 @@ def engine_files():
     for depth in range(1, len(parts) + 1):
         files['/'.join(parts[:depth] + ['__init__.py'])] = ''
     for name, text in engine_sources().items():
-        files['%s/%s.py' % (package_dir, name)] = text
+        module = __import__('%s.%s' % (PACKAGE, name), fromlist=['_'])
+        is_package = os.path.basename(module.__file__) == '__init__.py'
+        files['%s/%s%s' % (package_dir, name.replace('.', '/'), '/__init__.py' if is_package else '.py')] = text
     digest = hashlib.sha256()
     for path in sorted(files):
         digest.update(path.encode('utf-8') + b'\0' + files[path].encode('utf-8') + b'\0')
@@ -134,9 +159,7 @@ def plan_namespace(entries, name, run=_run):
     """What the playbook's converger would do now for namespace ``name`` of ``entries``: its
     links (those of other namespaces that end in it too), sysctls, ruleset, FDB and WireGuard
     peers; ([lines], [errors]). Reads only."""
-    entry = [e for e in entries if e.name == name]
-    if not entry or entry[0].state != 'present':
-        raise InvalidInput('netns %s has no model here: netns_chain writes one for each present namespace' % name)
+    entry = [_present(entries, name)]
     lines, errors = [], []
     if netns_id(name) is None:
         lines.append('+ netns %s (its units make it and all below: systemctl start netns_name@%s)' % (name, name))
@@ -152,14 +175,71 @@ def plan_namespace(entries, name, run=_run):
         found, _diffs, failed = rulesets.converge(True)
     lines.extend(found)
     errors.extend(failed.values())
-    for converge in (_vxlan.converge_fdb, _wireguard.converge_wireguard):
-        found, failed = converge(entry, run, True)
-        lines.extend(found)
-        errors.extend(failed.values())
+    found, failed = _converge.converge_kinds_live(entry, True)
+    lines.extend(found)
+    errors.extend(failed.values())
+    found, failed = _wireguard.converge_wireguard(entry, run, True)
+    lines.extend(found)
+    errors.extend(failed.values())
     return lines, errors
 
 
+def _present(entries, name):
+    entry = [e for e in entries if e.name == name]
+    if not entry or entry[0].state != 'present':
+        raise InvalidInput('netns %s has no model here: netns_chain writes one for each present namespace' % name)
+    return entry[0]
+
+
+def wait_for_host_links(names, seconds=PARENT_WAIT_SECONDS, sys_class_net='/sys/class/net'):
+    """Wait until the host has each of ``names`` (a NIC named late, a bridge made by another
+    unit); NetnsError naming those still missing after ``seconds``."""
+    deadline = time.time() + seconds
+    while True:
+        missing = [name for name in names if not os.path.exists(os.path.join(sys_class_net, name))]
+        if not missing:
+            return
+        if time.time() >= deadline:
+            raise NetnsError('%s did not appear on the host within %d s' % (', '.join(missing), seconds))
+        time.sleep(0.1)
+
+
+def start_kind(entries, name, kind, seconds=PARENT_WAIT_SECONDS):
+    """What netns-KIND@NAME.service does when it starts: the links of ``kind`` in ``name``
+    made and set by the playbook's converger, then what the kind sets on them (a vxlan's
+    FDB); [lines]."""
+    entry = _present(entries, name)
+    found = KINDS[kind]
+    specs = entry.links.get(kind, [])
+    wait_for_host_links([link for spec in specs for _what, link in found.host_links(spec)], seconds)
+    with _converge.LinkPlan(specs, check_mode=False, conflict_hint='remove it, or rename the link') as plan:
+        plan.apply()
+        lines = list(plan.lines)
+    found_lines, errors = _converge.converge_kinds_live([entry], False, kinds=[kind])
+    if errors:
+        raise NetnsError('; '.join(errors[key] for key in sorted(errors)))
+    return lines + found_lines
+
+
+def stop_kind(entries, name, kind):
+    """What netns-KIND@NAME.service does when it stops: its links removed (only links of that
+    kind: anything else with the name is left, and said); [lines]."""
+    entry = [e for e in entries if e.name == name and e.state == 'present']
+    if not entry or netns_id(name) is None:
+        return []  # nothing declared, or no namespace: whatever was in it went with it
+    specs = []
+    for spec in entry[0].links.get(kind, []):
+        spec = copy.copy(spec)
+        spec.state = 'absent'
+        specs.append(spec)
+    with _converge.LinkPlan(specs, check_mode=False) as plan:
+        plan.apply()
+        return list(plan.lines)
+
+
 USAGE = '''usage: netns-engine plan NAME...    what would be done now for each namespace, in words
+       netns-engine start NAME KIND  the links of KIND in NAME made and set (netns-KIND@NAME)
+       netns-engine stop NAME KIND   ... and removed
        netns-engine version          this engine's content hash
 option: --models DIR                 read the model files there (default %s)
 ''' % MODEL_DIR
@@ -178,6 +258,13 @@ def main(argv, out=None, err=None):
     try:
         if command == 'version':
             out.write(engine_files()[0] + '\n')
+            return 0
+        if command in ('start', 'stop') and len(names) == 2 and names[1] in KINDS:
+            # The units run before the host is complete (a parent named late): no host checks.
+            entries = _host.parse_entries(load_models(models_dir), sys_class_net=None)
+            act = start_kind if command == 'start' else stop_kind
+            for line in act(entries, names[0], names[1]):
+                err.write('%s\n' % line)
             return 0
         if command in ('plan', 'show') and names:
             entries = _host.parse_entries(load_models(models_dir))

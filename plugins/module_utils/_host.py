@@ -14,7 +14,8 @@ __metaclass__ = type
 import ipaddress
 import os
 
-from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, macvlan_spec, move_spec, veth_spec, vxlan_spec, wireguard_spec
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
+from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, macvlan_spec, move_spec, veth_spec, wireguard_spec
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables, render_nftables_file
 from ansible_collections.netns.systemd.plugins.module_utils._hostnet import bridge_port_file, parse_egress
@@ -200,11 +201,13 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
                         raise InvalidInput('%s: a veth that joins bridge %r has its host end in the bridge: %s cannot be given '
                                            '(give the bridge its addresses)' % (link_where, link['bridge'], ', '.join(clash)))
                     entry.bridge_ports.append((spec.peer.ifname, link['bridge'], spec))
-            elif kind == 'vxlan':
-                options = dict(link, netns=name, name=link.get('name') or 'vx-%s' % name)
-                spec = vxlan_spec(options, '%s (vxlan %s)' % (link_where, options['name']), {'state': 'present'})
-                if sys_class_net and not os.path.exists(os.path.join(sys_class_net, spec.parent)):
-                    raise InvalidInput("%s: vxlan underlay %r does not exist on the host" % (link_where, spec.parent))
+            elif kind in KINDS:
+                found = KINDS[kind]
+                options = dict(link, netns=name, name=link.get('name') or found.default_name(name))
+                spec = found.parse(options, '%s (%s %s)' % (link_where, kind, options['name']), {'state': 'present'})
+                for what, host_link in found.host_links(spec):
+                    if sys_class_net and not os.path.exists(os.path.join(sys_class_net, host_link)):
+                        raise InvalidInput("%s: %s %s %r does not exist on the host" % (link_where, kind, what, host_link))
             elif kind == 'wireguard':
                 options = dict(link, netns=name, name=link.get('name') or 'wg-%s' % name)
                 spec = wireguard_spec(options, '%s (wireguard %s)' % (link_where, options['name']), {'state': 'present'})

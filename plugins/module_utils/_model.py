@@ -29,8 +29,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._names import (
 # The kinds of link the model knows, and the one list of macvlan modes. A ``move`` is a host
 # interface (a NIC, a tap) moved into a namespace, its ``parent`` the name it has on the host.
 LINK_KINDS = ('veth', 'macvlan', 'move', 'vxlan', 'wireguard')
-VXLAN_PORT = 4789
-VNI_MAX = (1 << 24) - 1
 MACVLAN_MODES = ('private', 'vepa', 'bridge', 'passthru', 'source')
 MTU_MIN = 68
 MTU_MAX = 65535
@@ -39,6 +37,13 @@ _MAC_RE = re.compile(r'^[0-9a-f]{2}(:[0-9a-f]{2}){5}$')
 # (auto); or one of them only.
 WIREGUARD_IMPLEMENTATIONS = ('auto', 'kernel', 'userspace')
 _HOSTNAME_RE = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$')
+
+
+def kind_file(kind):
+    """The kind of _kinds.table named ``kind``, or None for the kinds still branched on here."""
+    # Imported here: the kind files import this module.
+    from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
+    return KINDS.get(kind)
 
 
 class Route:
@@ -121,8 +126,9 @@ class LinkSpec:
             return 'veth %s <-> %s' % (self.end.label, self.peer.label)
         if self.kind == 'move':
             return 'interface %s moved in as %s' % (describe_end(None, self.parent), self.end.label)
-        if self.kind == 'vxlan':
-            return 'vxlan %s (vni %d on %s)' % (self.end.label, self.vni, describe_end(None, self.parent))
+        kind = kind_file(self.kind)
+        if kind is not None:
+            return kind.label(self)
         if self.kind == 'wireguard':
             return 'wireguard %s' % self.end.label
         return 'macvlan %s on %s (mode %s)' % (self.end.label, describe_end(None, self.parent), self.mode)
@@ -218,18 +224,18 @@ def _netns_or_host(value, where):
         raise InvalidInput('%s: %s' % (where, exc))
 
 
-def _ifname(value, where, what):
+def ifname_of(value, where, what):
     try:
         return check_ifname(value, what)
     except InvalidInput as exc:
         raise InvalidInput('%s: %s' % (where, exc))
 
 
-def _end(item, where, prefix=''):
+def end_from(item, where, prefix=''):
     name_key = 'peer' if prefix else 'name'
     return End(
         netns=_netns_or_host(item.get(prefix + 'netns'), where),
-        ifname=_ifname(item.get(name_key), where, 'interface name'),
+        ifname=ifname_of(item.get(name_key), where, 'interface name'),
         addresses=parse_addresses(item.get(prefix + 'addresses'), where),
         mac=parse_mac(item.get(prefix + 'mac'), where),
         mtu=parse_mtu(item.get('mtu'), where),
@@ -237,7 +243,7 @@ def _end(item, where, prefix=''):
     )
 
 
-def _common(item, defaults):
+def common_options(item, defaults):
     def pick(key):
         value = item.get(key)
         return defaults.get(key) if value is None else value
@@ -253,7 +259,7 @@ def veth_spec(item, where, defaults=None):
         raise InvalidInput('%s: name is required' % where)
     if not item.get('peer'):
         raise InvalidInput('%s: peer is required for veth %r' % (where, item.get('name')))
-    spec = LinkSpec('veth', _end(item, where), peer=_end(item, where, prefix='peer_'), **_common(item, defaults or {}))
+    spec = LinkSpec('veth', end_from(item, where), peer=end_from(item, where, prefix='peer_'), **common_options(item, defaults or {}))
     if spec.end.key == spec.peer.key:
         raise InvalidInput('%s: both ends of the veth are %s' % (where, spec.end.label))
     return spec
@@ -268,8 +274,8 @@ def macvlan_spec(item, where, defaults=None):
     mode = item.get('mode') or 'bridge'
     if mode not in MACVLAN_MODES:
         raise InvalidInput('%s: mode %r is not one of %s' % (where, mode, ', '.join(MACVLAN_MODES)))
-    return LinkSpec('macvlan', _end(item, where), parent=_ifname(item['parent'], where, 'parent'), mode=mode,
-                    **_common(item, defaults or {}))
+    return LinkSpec('macvlan', end_from(item, where), parent=ifname_of(item['parent'], where, 'parent'), mode=mode,
+                    **common_options(item, defaults or {}))
 
 
 def move_spec(item, where, defaults=None):
@@ -277,9 +283,9 @@ def move_spec(item, where, defaults=None):
     (the same name when omitted)."""
     if not item.get('device'):
         raise InvalidInput('%s: device (the host interface to move in) is required' % where)
-    device = _ifname(item['device'], where, 'device')
-    end = _end(dict(item, name=item.get('name') or device), where)
-    return LinkSpec('move', end, parent=device, force=bool(item.get('force')), **_common(item, defaults or {}))
+    device = ifname_of(item['device'], where, 'device')
+    end = end_from(dict(item, name=item.get('name') or device), where)
+    return LinkSpec('move', end, parent=device, force=bool(item.get('force')), **common_options(item, defaults or {}))
 
 
 def parse_number(value, where, what, low, high):
@@ -294,41 +300,6 @@ def parse_port(value, where, what='port'):
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
         raise InvalidInput('%s: %s %r is not a port number (1 to 65535)' % (where, what, value))
     return value
-
-
-def vxlan_spec(item, where, defaults=None):
-    """A LinkSpec of a vxlan in namespace ``netns`` whose UDP socket stays on the host, on
-    ``underlay``: VNI ``vni``, destination ``port``, and the underlay addresses of the other
-    hosts (``remotes``, static FDB entries) or a multicast ``group``."""
-    if not item.get('name'):
-        raise InvalidInput('%s: name is required' % where)
-    vni = parse_number(item.get('vni'), where, 'vni', 1, VNI_MAX)
-    if not item.get('underlay'):
-        raise InvalidInput('%s: underlay (the host interface that carries the vxlan) is required' % where)
-    port = parse_port(item.get('port') if item.get('port') is not None else VXLAN_PORT, where)
-    remotes, group = [], None
-    for value in item.get('remotes') or ():
-        try:
-            remote = ipaddress.ip_address(value)
-        except ValueError:
-            raise InvalidInput('%s: remote %r is not an IPv4 or IPv6 address' % (where, value))
-        if remote not in remotes:
-            remotes.append(remote)
-    if item.get('group'):
-        try:
-            group = ipaddress.ip_address(item['group'])
-        except ValueError:
-            group = None
-        if group is None or not group.is_multicast:
-            raise InvalidInput('%s: group %r is not a multicast address' % (where, item['group']))
-        if remotes:
-            raise InvalidInput('%s: give remotes or a group, not both' % where)
-    elif not remotes:
-        raise InvalidInput('%s: a vxlan needs remotes (the underlay addresses of the other hosts) or a multicast group, or put '
-                           'netns_namespaces in group_vars or host_vars so that the role can compute them' % where)
-    spec = LinkSpec('vxlan', _end(item, where), parent=_ifname(item['underlay'], where, 'underlay'), **_common(item, defaults or {}))
-    spec.vni, spec.port, spec.remotes, spec.group = vni, port, tuple(remotes), group
-    return spec
 
 
 class WgPeer:
@@ -457,11 +428,11 @@ def wireguard_spec(item, where, defaults=None):
         keepalive = value.get('persistent_keepalive')
         keepalive = 0 if keepalive is None else parse_number(keepalive, peer_where, 'persistent_keepalive', 0, 65535)
         peers.append(WgPeer(public_key, preshared, endpoint, allowed, keepalive))
-    end = _end(item, where)
+    end = end_from(item, where)
     if item.get('route_allowed_ips'):
         wanted = [Route(network) for network in sorted(owners, key=lambda n: (n.version, str(n)))]
         end.routes = tuple(list(end.routes or ()) + [route for route in wanted if route not in (end.routes or ())])
-    spec = LinkSpec('wireguard', end, **_common(item, defaults or {}))
+    spec = LinkSpec('wireguard', end, **common_options(item, defaults or {}))
     spec.private_key, spec.listen_port, spec.fwmark = private_key, listen_port, fwmark
     spec.peers, spec.implementation = tuple(peers), implementation
     return spec

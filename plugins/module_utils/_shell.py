@@ -31,7 +31,6 @@ HELPER_SCRIPT = '''#!/bin/sh
 #   move-in NS DEV NAME S   the host interface DEV (waited for S seconds) moved into NS as NAME
 #   move-out NS NAME DEV    ... and given back to the host as DEV, up and with its addresses
 #                           if it had them (netns-move@NS)
-#   fdb NS VXLAN REMOTE     the vxlan's FDB entry towards another host (netns-vxlan@NS)
 #   wireguard NS IF HOW     the WireGuard interface IF made on the host, set from its file,
 #                           moved into NS; HOW: kernel, userspace or auto (netns-wireguard@NS)
 # Nothing here writes through a symbolic link.
@@ -255,14 +254,6 @@ move_out() {
     rmdir "$STATE/moved/$1" "$STATE/moved" 2>/dev/null || :
 }
 
-# The all-zero FDB entry of a vxlan towards REMOTE (flooding there), added once.
-fdb() {
-    case " $(bridge -n "$1" fdb show dev "$2" 2>/dev/null | tr '\n' ' ')" in
-        *" 00:00:00:00:00:00 dst $3 "*) return 0 ;;
-    esac
-    bridge -n "$1" fdb append 00:00:00:00:00:00 dev "$2" dst "$3"
-}
-
 # A WireGuard interface made on the host, so that its UDP socket stays there, set from its
 # root-only file (the keys never appear on a command line), then moved into the namespace;
 # one that is in the namespace already is kept (netns_chain compares it and syncs it live).
@@ -427,10 +418,9 @@ case $command in
     host) host ;;
     move-in) move_in "$1" "$2" "$3" "$4" ;;
     move-out) move_out "$1" "$2" "$3" ;;
-    fdb) fdb "$1" "$2" "$3" ;;
     wireguard) wireguard "$1" "$2" "$3" ;;
     *) say "usage: $0 up NAME | veth NS1 IF1 NS2 IF2 | links NAME | wait-link IF SECONDS | boot | bridge BR | ports NAME" \
            "| unports NAME | host | move-in NS DEV NAME SECONDS | move-out NS NAME DEV" \
-           "| fdb NS VXLAN REMOTE | wireguard NS IF kernel|userspace|auto"; exit 2 ;;
+           "| wireguard NS IF kernel|userspace|auto"; exit 2 ;;
 esac
 '''

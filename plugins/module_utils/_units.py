@@ -23,9 +23,19 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._model import LINK_KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
-from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, DROPIN_NAME, HEADER, HELPER, NS_DIR, PHASES_DIR, UNIT_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._paths import (
+    BOOT_MARKS,
+    DROPIN_NAME,
+    ENGINE_LAUNCHER,
+    HEADER,
+    HELPER,
+    NS_DIR,
+    PHASES_DIR,
+    UNIT_DIR,
+)
 
 BOOT_UNIT = 'netns-boot.service'
 # The [Install] target of the creators and the boot unit: enabling one is a link to its unit
@@ -289,6 +299,8 @@ WantedBy=%s
 
 
 def link_template_text(kind):
+    if kind in KINDS:
+        return LINK_TEMPLATE if KINDS[kind].early else MACVLAN_TEMPLATE
     # A moved interface may be a NIC named late, like a macvlan parent: not before network-pre.
     return {'veth': VETH_TEMPLATE, 'macvlan': MACVLAN_TEMPLATE, 'move': MACVLAN_TEMPLATE, 'vxlan': MACVLAN_TEMPLATE,
             'wireguard': MACVLAN_TEMPLATE, BRIDGE_KIND: BRIDGE_TEMPLATE}.get(kind, LINK_TEMPLATE)
@@ -413,22 +425,6 @@ def move_lines(spec):
     return lines, stop
 
 
-def vxlan_lines(spec):
-    """A vxlan made straight inside the namespace from the host (its UDP socket stays on the
-    host, on the underlay, waited for as a macvlan parent is), its FDB entries towards the
-    other hosts, and its settings."""
-    end = spec.end
-    lines = [exec_line('ExecStartPre', ['/bin/sh', HELPER, 'wait-link', spec.parent, str(PARENT_WAIT_SECONDS)])]
-    group = ['group', str(spec.group), 'dev', spec.parent] if spec.group is not None else ['dev', spec.parent]
-    create = _ip(None, 'link', 'add', end.ifname, *(_into(end) + ['type', 'vxlan', 'id', str(spec.vni), 'dstport', str(spec.port)] + group))
-    # "-": one that exists there already is this one (netns_chain checks its kind and VNI first).
-    lines.append(exec_line('ExecStart', create, ignore_failure=True))
-    lines += [exec_line('ExecStart', ['/bin/sh', HELPER, 'fdb', end.netns, end.ifname, str(remote)]) for remote in spec.remotes]
-    lines += _end_up_lines(end)
-    stop = [exec_line('ExecStop', _ip(end.netns, 'link', 'del', end.ifname), ignore_failure=True)]
-    return lines, stop
-
-
 def wireguard_lines(spec):
     """A WireGuard interface made on the host (its UDP socket stays there), set from its
     root-only file and moved in by the helper, then its addresses and routes; deleting it
@@ -516,11 +512,15 @@ def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), ph
     if custom is not None:
         start, stop = custom_lines(netns, kind, custom, phases_dir)
         stop_groups.append(stop)
+    if kind in KINDS and specs:
+        # The engine makes the kind's links from the namespace's model, as the playbook does.
+        start = [exec_line('ExecStart', [ENGINE_LAUNCHER, 'start', netns, kind])]
+        stop_groups.append([exec_line('ExecStop', [ENGINE_LAUNCHER, 'stop', netns, kind], ignore_failure=True)])
     for spec in specs:
         if kind == 'veth':
             stop_groups.append(veth_stop_lines(spec))
-        else:
-            spec_start, spec_stop = {'move': move_lines, 'vxlan': vxlan_lines, 'wireguard': wireguard_lines}.get(kind, macvlan_lines)(spec)
+        elif kind not in KINDS:
+            spec_start, spec_stop = {'move': move_lines, 'wireguard': wireguard_lines}.get(kind, macvlan_lines)(spec)
             if kind == 'wireguard' and any(peer.endpoint_is_name for peer in spec.peers) and not wants:
                 wants.append(NETWORK_ONLINE)
             start += spec_start

@@ -582,7 +582,7 @@ changes:
 '''
 
 from ansible_collections.netns.systemd.plugins.module_utils._chain import StartFailed, apply_chain, plan_chain, units_of
-from ansible_collections.netns.systemd.plugins.module_utils._converge import LinkPlan, converge_each
+from ansible_collections.netns.systemd.plugins.module_utils._converge import LinkPlan, converge_each, converge_kinds_live
 from ansible_collections.netns.systemd.plugins.module_utils._host import live_specs, parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._hostnet import HostNet, host_before, host_drift, host_leftovers, made_bridges, manages_host
 from ansible_collections.netns.systemd.plugins.module_utils._model import MACVLAN_MODES
@@ -595,7 +595,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._paths import HOST_D
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import check_sysctl_keys, converge_sysctls
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures, systemctl_runner, unit_states
 from ansible_collections.netns.systemd.plugins.module_utils._units import BRIDGE_KIND, HOST_UNIT, link_unit
-from ansible_collections.netns.systemd.plugins.module_utils._vxlan import converge_fdb
 from ansible_collections.netns.systemd.plugins.module_utils._wireguard import check_tools, converge_wireguard
 
 # A phase may carry a secret (a key): never logged, never in a unit (see the docs).
@@ -699,7 +698,7 @@ def main():
         the errors returned, one line each. ``changed_files``: the private files this run writes."""
         sysctl_lines, sysctl_errors = converge_sysctls(entries, check_mode)
         nft_lines, nft_diffs, nft_errors = rulesets.converge(check_mode)
-        fdb_lines, fdb_errors = converge_fdb(entries, module.run_command, check_mode)
+        fdb_lines, fdb_errors = converge_kinds_live(entries, check_mode)
         wg_lines, wg_errors = converge_wireguard(entries, module.run_command, check_mode, changed_files)
         lines.extend(sysctl_lines + nft_lines + fdb_lines + wg_lines)
         file_diffs.extend(nft_diffs)

@@ -9,10 +9,10 @@ import subprocess
 import kernel
 from ansible_collections.netns.systemd.plugins.module_utils._chain import plan_chain
 from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_links
-from ansible_collections.netns.systemd.plugins.module_utils._engine import engine_files
+from ansible_collections.netns.systemd.plugins.module_utils._engine import ENTRY, engine_files, launcher_text, model_text
 from ansible_collections.netns.systemd.plugins.module_utils._files import rewrite_in_place, write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._host import boot_eligible, parse_entries
-from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, HELPER, NS_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, ENGINE_DIR, ENGINE_LAUNCHER, HELPER, MODEL_DIR, NS_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     CREATOR_WORKER_TEMPLATE,
@@ -24,9 +24,22 @@ from exec_lines import systemd_unquote
 
 
 def install_helper():
-    """The units' shell helper where they run it (the sandbox's own /etc/netns-systemd)."""
+    """The units' shell helper and the engine where they run them (the sandbox's own
+    /etc/netns-systemd), as netns_chain installs them."""
     if not os.path.exists(HELPER):
         write_atomically(HELPER, HELPER_SCRIPT)
+    digest, files = engine_files()
+    for path, text in files.items():
+        target = os.path.join(ENGINE_DIR, digest, path)
+        if not os.path.exists(target):
+            write_atomically(target, text)
+    write_atomically(ENGINE_LAUNCHER, launcher_text(os.path.join(ENGINE_DIR, digest, ENTRY)), mode=0o755)
+
+
+def install_models(items):
+    """The model files of ``items`` (namespaces as netns_chain takes them), which the engine reads."""
+    for item in items:
+        write_atomically(os.path.join(MODEL_DIR, '%s.json' % item['name']), model_text(item), mode=0o600, dir_mode=0o700)
 
 
 def run_exec_lines(unit_text, key='ExecStart'):

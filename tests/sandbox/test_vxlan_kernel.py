@@ -8,11 +8,10 @@ import subprocess
 import pytest
 
 import kernel
-from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_links
+from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_kinds_live, converge_links
 from ansible_collections.netns.systemd.plugins.module_utils._host import live_specs, parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
-from ansible_collections.netns.systemd.plugins.module_utils._vxlan import converge_fdb
-from test_units import run_exec_lines
+from test_units import install_models, run_exec_lines
 
 OVERLAY = {'name': 'ova', 'links': [{'type': 'vxlan', 'name': 'vx0', 'vni': 42, 'underlay': 'ul0', 'remotes': ['10.99.0.2'],
                                      'addresses': ['172.16.0.1/24']}]}
@@ -30,6 +29,8 @@ def hosts():
 
 
 def test_its_unit_makes_a_vxlan_whose_socket_stays_on_the_host(hosts):
+    # The unit runs the engine (the host's python3), which reads the namespace's model.
+    install_models([OVERLAY])
     entry = parse_entries([OVERLAY])[0]
     run_exec_lines(entry.dropins('vxlan')['netns-vxlan@ova.service'])
     link = kernel.link('ova', 'vx0')
@@ -49,13 +50,13 @@ def test_the_converger_and_the_fdb_run_live(hosts):
     entries = parse_entries([OVERLAY])
     result = converge_links(live_specs(entries)['ova'], check_mode=False)
     assert result['diff_lines'][0] == '+ vxlan ova:vx0 (vni 42 on host:ul0)'
-    assert converge_fdb(entries, kernel.run, check_mode=True) == (['+ fdb ova:vx0 dst 10.99.0.2'], {})
+    assert converge_kinds_live(entries, check_mode=True) == (['+ fdb ova:vx0 dst 10.99.0.2'], {})
     assert not kernel.pings('ova', '172.16.0.2')
-    assert converge_fdb(entries, kernel.run, check_mode=False) == (['+ fdb ova:vx0 dst 10.99.0.2'], {})
+    assert converge_kinds_live(entries, check_mode=False) == (['+ fdb ova:vx0 dst 10.99.0.2'], {})
     assert kernel.pings('ova', '172.16.0.2')
-    assert converge_fdb(entries, kernel.run, check_mode=False) == ([], {})
+    assert converge_kinds_live(entries, check_mode=False) == ([], {})
     subprocess.run(['bridge', '-n', 'ova', 'fdb', 'append', '00:00:00:00:00:00', 'dev', 'vx0', 'dst', '10.99.0.9'], check=True)
-    assert converge_fdb(entries, kernel.run, check_mode=False) == (['- fdb ova:vx0 dst 10.99.0.9'], {})
+    assert converge_kinds_live(entries, check_mode=False) == (['- fdb ova:vx0 dst 10.99.0.9'], {})
     assert converge_links(live_specs(entries)['ova'], check_mode=False)['changed'] is False
     other = parse_entries([dict(OVERLAY, links=[dict(OVERLAY['links'][0], vni=43)])])
     with pytest.raises(InvalidInput, match='ova:vx0 is a vxlan with VNI 42, not 43'):
