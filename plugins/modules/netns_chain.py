@@ -268,7 +268,9 @@ options:
               - C(vxlan) is made from the host straight into the namespace, so its UDP socket stays on the host, on
                 O(namespaces[].links[].underlay), and the namespace has no way out but the overlay. It floods to
                 O(namespaces[].links[].remotes) (all-zero FDB entries, compared and repaired on each run) or to a multicast
-                O(namespaces[].links[].group). C(netns-vxlan@NAME.service) waits up to 30 seconds for the underlay.
+                O(namespaces[].links[].group). C(netns-vxlan@NAME.service) waits up to 30 seconds for the underlay,
+                then runs the engine (C(/etc/netns-systemd/netns-engine start NAME vxlan)), which makes it as this
+                module does.
             type: str
             default: veth
           name:
