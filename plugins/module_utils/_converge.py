@@ -29,7 +29,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._snapshot import (
     is_unmanaged_link_local,
     is_veth_peer_of,
     kind_of,
-    macvlan_mode_of,
 )
 
 
@@ -141,20 +140,6 @@ class _Converger:
             return '%s is a veth whose peer is not %s' % (end.label, peer.label)
         return None
 
-    def macvlan_conflict(self, spec, here, parent):
-        if here is None:
-            return None
-        end = spec.end
-        kind = kind_of(here)
-        if kind != 'macvlan':
-            return '%s exists as a %s, not a macvlan' % (end.label, kind or 'device')
-        if here.get_attr('IFLA_LINK') != parent['index'] or not self.nsid_matches(here, end.netns, None):
-            return '%s is a macvlan on another parent than %s' % (end.label, spec.parent)
-        mode = macvlan_mode_of(here)
-        if mode != spec.mode:
-            return '%s is a macvlan in mode %s, not %s' % (end.label, mode, spec.mode)
-        return None
-
     # -- planning
 
     def plan(self):
@@ -248,11 +233,7 @@ class _Converger:
                 return
             conflict, in_the_way = None, []
         else:
-            parent = self.snapshot(None).links.get(spec.parent)
-            if parent is None:
-                raise InvalidInput('%s: parent %r does not exist on the host' % (spec.label, spec.parent))
-            conflict = self.macvlan_conflict(spec, here, parent)
-            in_the_way = [(spec.end, here)]
+            raise InvalidInput('%s: link type %r is not one the converger makes' % (spec.label, spec.kind))
         if conflict is not None:
             if not spec.recreate:
                 raise InvalidInput('%s: %s; %s' % (spec.label, conflict, self.conflict_hint))
@@ -296,25 +277,15 @@ class _Converger:
             self.stale.update(stale)
             self.creations.append(_Step(['+ %s' % spec.label], create))
             return
-        if spec.kind == 'veth':
-            peer = spec.peer
+        peer = spec.peer
 
-            def create():
-                request = {'ifname': peer.ifname}
-                if peer.netns != end.netns:
-                    request['net_ns_fd'] = self.handles.fd(peer.netns)
-                self.handles.rtnl(end.netns).link('add', ifname=end.ifname, kind='veth', peer=request)
-                self.created_links.append(end)
-                self.created_keys.update((end.key, peer.key))
-        else:
-            def create():
-                parent_index = self.index(None, spec.parent)
-                request = {'ifname': end.ifname, 'kind': 'macvlan', 'link': parent_index, 'macvlan_mode': spec.mode}
-                if end.netns is not None:
-                    request['net_ns_fd'] = self.handles.fd(end.netns)
-                self.handles.rtnl(None).link('add', **request)
-                self.created_links.append(end)
-                self.created_keys.add(end.key)
+        def create():
+            request = {'ifname': peer.ifname}
+            if peer.netns != end.netns:
+                request['net_ns_fd'] = self.handles.fd(peer.netns)
+            self.handles.rtnl(end.netns).link('add', ifname=end.ifname, kind='veth', peer=request)
+            self.created_links.append(end)
+            self.created_keys.update((end.key, peer.key))
         self.stale.update(e.key for e in spec.ends)
         self.creations.append(_Step(['+ %s' % spec.label], create))
 

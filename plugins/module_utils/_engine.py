@@ -191,16 +191,16 @@ def _present(entries, name):
     return entry[0]
 
 
-def wait_for_host_links(names, seconds=PARENT_WAIT_SECONDS, sys_class_net='/sys/class/net'):
-    """Wait until the host has each of ``names`` (a NIC named late, a bridge made by another
-    unit); NetnsError naming those still missing after ``seconds``."""
+def wait_for_host_links(needed, seconds=PARENT_WAIT_SECONDS, sys_class_net='/sys/class/net'):
+    """Wait until the host has each link of ``needed`` ([(what, name)]: a NIC named late, a
+    bridge made by another unit); NetnsError naming those still missing after ``seconds``."""
     deadline = time.time() + seconds
     while True:
-        missing = [name for name in names if not os.path.exists(os.path.join(sys_class_net, name))]
+        missing = [(what, name) for what, name in needed if not os.path.exists(os.path.join(sys_class_net, name))]
         if not missing:
             return
         if time.time() >= deadline:
-            raise NetnsError('%s did not appear on the host within %d s' % (', '.join(missing), seconds))
+            raise NetnsError('; '.join('%s %s did not appear on the host within %d s' % (what, name, seconds) for what, name in missing))
         time.sleep(0.1)
 
 
@@ -211,7 +211,7 @@ def start_kind(entries, name, kind, seconds=PARENT_WAIT_SECONDS):
     entry = _present(entries, name)
     found = KINDS[kind]
     specs = entry.links.get(kind, [])
-    wait_for_host_links([link for spec in specs for _what, link in found.host_links(spec)], seconds)
+    wait_for_host_links([('%s %s' % (kind, what), link) for spec in specs for what, link in found.host_links(spec)], seconds)
     with _converge.LinkPlan(specs, check_mode=False, conflict_hint='remove it, or rename the link') as plan:
         plan.apply()
         lines = list(plan.lines)

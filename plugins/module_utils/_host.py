@@ -15,7 +15,7 @@ import ipaddress
 import os
 
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
-from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, macvlan_spec, move_spec, veth_spec, wireguard_spec
+from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, move_spec, veth_spec, wireguard_spec
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables, render_nftables_file
 from ansible_collections.netns.systemd.plugins.module_utils._hostnet import bridge_port_file, parse_egress
@@ -214,11 +214,6 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
             elif kind == 'move':
                 options = dict(link, netns=name)
                 spec = move_spec(options, '%s (move %s)' % (link_where, link.get('device')), {'state': 'present'})
-            elif kind == 'macvlan':
-                options = dict(link, netns=name, name=link.get('name') or 'mv-%s' % name)
-                spec = macvlan_spec(options, '%s (macvlan %s)' % (link_where, options['name']), {'state': 'present'})
-                if sys_class_net and not os.path.exists(os.path.join(sys_class_net, spec.parent)):
-                    raise InvalidInput("%s: macvlan parent %r does not exist on the host" % (link_where, spec.parent))
             else:
                 check_custom_kind(kind)
                 commands = dict((phase, link.get(phase)) for phase in CUSTOM_PHASES if link.get(phase))

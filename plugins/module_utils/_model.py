@@ -26,10 +26,9 @@ from ansible_collections.netns.systemd.plugins.module_utils._names import (
     describe_end,
 )
 
-# The kinds of link the model knows, and the one list of macvlan modes. A ``move`` is a host
+# The kinds of link the model knows (those of _kinds.table among them). A ``move`` is a host
 # interface (a NIC, a tap) moved into a namespace, its ``parent`` the name it has on the host.
 LINK_KINDS = ('veth', 'macvlan', 'move', 'vxlan', 'wireguard')
-MACVLAN_MODES = ('private', 'vepa', 'bridge', 'passthru', 'source')
 MTU_MIN = 68
 MTU_MAX = 65535
 _MAC_RE = re.compile(r'^[0-9a-f]{2}(:[0-9a-f]{2}){5}$')
@@ -131,7 +130,7 @@ class LinkSpec:
             return kind.label(self)
         if self.kind == 'wireguard':
             return 'wireguard %s' % self.end.label
-        return 'macvlan %s on %s (mode %s)' % (self.end.label, describe_end(None, self.parent), self.mode)
+        raise InvalidInput('link type %r has no label' % self.kind)
 
 
 # ---------------------------------------------------------------- parsing and validation
@@ -263,19 +262,6 @@ def veth_spec(item, where, defaults=None):
     if spec.end.key == spec.peer.key:
         raise InvalidInput('%s: both ends of the veth are %s' % (where, spec.end.label))
     return spec
-
-
-def macvlan_spec(item, where, defaults=None):
-    """A macvlan LinkSpec from module-style options (name, netns, parent, mode, ...)."""
-    if not item.get('name'):
-        raise InvalidInput('%s: name is required' % where)
-    if not item.get('parent'):
-        raise InvalidInput('%s: parent (the host link the macvlan sits on) is required for macvlan %r' % (where, item.get('name')))
-    mode = item.get('mode') or 'bridge'
-    if mode not in MACVLAN_MODES:
-        raise InvalidInput('%s: mode %r is not one of %s' % (where, mode, ', '.join(MACVLAN_MODES)))
-    return LinkSpec('macvlan', end_from(item, where), parent=ifname_of(item['parent'], where, 'parent'), mode=mode,
-                    **common_options(item, defaults or {}))
 
 
 def move_spec(item, where, defaults=None):
@@ -438,7 +424,7 @@ def wireguard_spec(item, where, defaults=None):
     return spec
 
 
-_SPEC_BUILDERS = {'veth': veth_spec, 'macvlan': macvlan_spec}
+_SPEC_BUILDERS = {'veth': veth_spec}
 
 
 def specs_from_params(kind, params, item_keys):
@@ -447,7 +433,7 @@ def specs_from_params(kind, params, item_keys):
     ``item_keys`` are the per-link option names; they may not be mixed with ``links``.
     """
     defaults = {key: params.get(key) for key in ('state', 'recreate', 'create_netns')}
-    build = _SPEC_BUILDERS[kind]
+    build = _SPEC_BUILDERS[kind] if kind in _SPEC_BUILDERS else kind_file(kind).parse
     if params.get('links') is not None:
         mixed = sorted(key for key in item_keys if params.get(key) is not None)
         if mixed:

@@ -14,7 +14,7 @@ import errno
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.netns.systemd.plugins.module_utils._model import MACVLAN_MODES
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.macvlan import MODES as MACVLAN_MODES
 from ansible_collections.netns.systemd.plugins.module_utils._names import FailedAfterChanges, InvalidInput, NetnsError
 
 ROUTES = dict(type='list', elements='dict', options=dict(dst=dict(type='str', required=True), gateway=dict(type='str')))

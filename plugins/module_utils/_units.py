@@ -302,7 +302,7 @@ def link_template_text(kind):
     if kind in KINDS:
         return LINK_TEMPLATE if KINDS[kind].early else MACVLAN_TEMPLATE
     # A moved interface may be a NIC named late, like a macvlan parent: not before network-pre.
-    return {'veth': VETH_TEMPLATE, 'macvlan': MACVLAN_TEMPLATE, 'move': MACVLAN_TEMPLATE, 'vxlan': MACVLAN_TEMPLATE,
+    return {'veth': VETH_TEMPLATE, 'move': MACVLAN_TEMPLATE, 'vxlan': MACVLAN_TEMPLATE,
             'wireguard': MACVLAN_TEMPLATE, BRIDGE_KIND: BRIDGE_TEMPLATE}.get(kind, LINK_TEMPLATE)
 
 
@@ -401,18 +401,6 @@ def veth_files(netns, veth_specs):
     if outside:
         files['outside'] = ''.join(outside)
     return files
-
-
-def macvlan_lines(spec):
-    end = spec.end
-    lines = [exec_line('ExecStartPre', ['/bin/sh', HELPER, 'wait-link', spec.parent, str(PARENT_WAIT_SECONDS)])]
-    create = _ip(None, 'link', 'add', 'link', spec.parent, 'name', end.ifname, *(_into(end) + ['type', 'macvlan', 'mode', spec.mode]))
-    # Made straight inside the namespace, so "-": one that exists there already is this one
-    # (netns_chain checks its kind, parent and mode before it writes anything).
-    lines.append(exec_line('ExecStart', create, ignore_failure=True))
-    lines += _end_up_lines(end)
-    stop = [exec_line('ExecStop', _ip(end.netns, 'link', 'del', end.ifname), ignore_failure=True)]
-    return lines, stop
 
 
 def move_lines(spec):
@@ -520,7 +508,7 @@ def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), ph
         if kind == 'veth':
             stop_groups.append(veth_stop_lines(spec))
         elif kind not in KINDS:
-            spec_start, spec_stop = {'move': move_lines, 'wireguard': wireguard_lines}.get(kind, macvlan_lines)(spec)
+            spec_start, spec_stop = {'move': move_lines, 'wireguard': wireguard_lines}[kind](spec)
             if kind == 'wireguard' and any(peer.endpoint_is_name for peer in spec.peers) and not wants:
                 wants.append(NETWORK_ONLINE)
             start += spec_start

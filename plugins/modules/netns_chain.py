@@ -587,7 +587,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._chain import StartF
 from ansible_collections.netns.systemd.plugins.module_utils._converge import LinkPlan, converge_each, converge_kinds_live
 from ansible_collections.netns.systemd.plugins.module_utils._host import live_specs, parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._hostnet import HostNet, host_before, host_drift, host_leftovers, made_bridges, manages_host
-from ansible_collections.netns.systemd.plugins.module_utils._model import MACVLAN_MODES
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.macvlan import MODES as MACVLAN_MODES
 from ansible_collections.netns.systemd.plugins.module_utils._module import ROUTES, finish, new_module, run_safely
 from ansible_collections.netns.systemd.plugins.module_utils._names import FailedAfterChanges, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import Rulesets

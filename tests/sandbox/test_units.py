@@ -105,6 +105,8 @@ HOST = [
 
 def boot(entries, key='ExecStart'):
     """What systemd does at boot (or, with ExecStop, at shutdown): creators first, then link units."""
+    # The models netns_chain writes, which the engine reads for the units of the kinds' table.
+    install_models([entry.model for entry in entries if entry.model is not None])
     if key == 'ExecStart':
         for entry in entries:
             run_creator(entry.name)
@@ -132,6 +134,7 @@ def run_boot_batch(entries, tmp_path):
 def boot_with_batch(entries, tmp_path):
     """Boot as systemd does it: the batch, then every unit whose worker is not skipped."""
     marked, messages = run_boot_batch(entries, tmp_path)
+    install_models([entry.model for entry in entries if entry.model is not None])
     for entry in entries:
         if entry.name not in marked:
             run_creator(entry.name)

@@ -11,8 +11,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.netns.systemd.plugins.module_utils._kinds import vxlan
+from ansible_collections.netns.systemd.plugins.module_utils._kinds import macvlan, vxlan
 
 KINDS = dict((kind.name, kind) for kind in (
+    macvlan.KIND,
     vxlan.KIND,
 ))
