@@ -34,9 +34,10 @@ description:
     C(/etc/netns-systemd/ns/NAME/) (C(veth), a C(NS1 IF1 NS2 IF2) line per pair; C(outside) and C(in-NS),
     C(ip -batch) lines for each end). The veth unit's worker C(netns-veth-up@NAME.service) runs them with
     C(/etc/netns-systemd/netns.sh links NAME), and the boot batch runs the same files for every namespace at once.
-    The macvlan, move, vxlan, wireguard and custom units carry their own lines in a drop-in (a custom type's phases
-    are root-only files that it names), and the bridge unit runs C(netns.sh ports NAME); C(systemctl cat) shows
-    what each unit runs.
+    The macvlan and vxlan units run the engine (C(netns-engine start NAME KIND), which makes their links with this
+    module's own code from the model); the move, wireguard and custom units carry their own lines in a drop-in (a
+    custom type's phases are root-only files that it names), and the bridge unit runs C(netns.sh ports NAME);
+    C(systemctl cat) shows what each unit runs.
     The creator's work is C(netns.sh up NAME) in C(netns_name-up@NAME.service), pulled in with C(Requires=).
   - A veth unit makes its pair when neither end exists and keeps it when both ends are that pair; an interface
     of that name that is anything else (a host uplink, a bridge, a veth with another peer) makes the unit fail
@@ -76,8 +77,9 @@ extends_documentation_fragment:
   - netns.systemd.netns
 requirements:
   - systemd as the init system of the managed host
-  - pyroute2 >= 0.7.2 on the managed host, to converge live links
-  - C(ip) and C(bridge) (iproute2) on the managed host, which the module and its units run (C(bridge) for the FDB of vxlans)
+  - pyroute2 >= 0.7.2 on the managed host, to converge live links, for the host's C(/usr/bin/python3), which the
+    engine the units of some kinds run is run with
+  - C(ip) and C(bridge) (iproute2) on the managed host, which the units run
   - C(nsenter) (util-linux) on the managed host, which the units enter namespaces with for sysctls and nftables
   - C(sysctl) (procps) on the managed host, for O(namespaces[].sysctl)
   - C(nft) (nftables) on the managed host, for O(namespaces[].nftables), O(namespaces[].egress), O(namespaces[].ports)
