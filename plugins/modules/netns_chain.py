@@ -79,7 +79,7 @@ requirements:
   - systemd as the init system of the managed host
   - pyroute2 >= 0.7.2 on the managed host, to converge live links, for the host's C(/usr/bin/python3), which the
     engine the units of some kinds run is run with
-  - C(ip) and C(bridge) (iproute2) on the managed host, which the units run
+  - C(ip) (iproute2) on the managed host, which the units run
   - C(nsenter) (util-linux) on the managed host, which the units enter namespaces with for sysctls and nftables
   - C(sysctl) (procps) on the managed host, for O(namespaces[].sysctl)
   - C(nft) (nftables) on the managed host, for O(namespaces[].nftables), O(namespaces[].egress), O(namespaces[].ports)
