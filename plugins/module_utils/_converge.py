@@ -13,7 +13,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
-import os
 
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends
@@ -30,28 +29,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._snapshot import (
     is_veth_peer_of,
     kind_of,
 )
-
-
-def default_route_links(proc='/proc/net'):
-    """The host interfaces that carry a default route (IPv4 or IPv6), from /proc."""
-    found = set()
-    try:
-        with open(os.path.join(proc, 'route')) as f:
-            for line in list(f)[1:]:
-                fields = line.split()
-                if len(fields) > 7 and fields[1] == '00000000' and fields[7] == '00000000':
-                    found.add(fields[0])
-    except (IOError, OSError):
-        pass
-    try:
-        with open(os.path.join(proc, 'ipv6_route')) as f:
-            for line in f:
-                fields = line.split()
-                if len(fields) == 10 and fields[0] == '0' * 32 and fields[1] == '00':
-                    found.add(fields[9])
-    except (IOError, OSError):
-        pass
-    return found
 
 
 class _Step:
@@ -188,6 +165,12 @@ class _Converger:
         here = self.lookup(end)
         if here is None:
             return
+        found = KINDS.get(spec.kind)
+        action = found.remove(self, spec, here) if found is not None else None
+        if action is not None:
+            # Not deleted: given back (a moved interface).
+            self.removals.append(_Step(['- %s' % spec.label], action))
+            return
         if kind_of(here) != spec.kind:
             raise InvalidInput('%s: %s exists as a %s, not a %s; not removing it'
                                % (spec.label, end.label, kind_of(here) or 'device', spec.kind))
@@ -223,15 +206,6 @@ class _Converger:
             conflict = None if kind_of(here) in ('wireguard', 'tun') else '%s exists as a %s, not a WireGuard interface' % (
                 spec.end.label, kind_of(here) or 'device')
             in_the_way = [(spec.end, here)]
-        elif spec.kind == 'move':
-            # Whatever has the name inside is the interface moved in before (its host name is gone).
-            if here is None:
-                # Moved by its unit, which records how the interface was on the host and puts
-                # it back so when it stops (one implementation: netns.sh move-in).
-                self.check_movable(spec)
-                self.plan_by_unit(spec)
-                return
-            conflict, in_the_way = None, []
         else:
             raise InvalidInput('%s: link type %r is not one the converger makes' % (spec.label, spec.kind))
         if conflict is not None:
@@ -250,8 +224,7 @@ class _Converger:
 
     def plan_by_unit(self, spec):
         """A link only its unit makes, set up there with its addresses and routes (a WireGuard
-        interface, whose wireguard-go lives in the unit; a moved interface, whose unit keeps how
-        it was on the host): the step starts the unit again."""
+        interface, whose wireguard-go lives in the unit): the step starts the unit again."""
         end = spec.end
 
         def create():
@@ -260,15 +233,6 @@ class _Converger:
             self.unit_starter(spec)
         self.stale.add(end.key)
         self.creations.append(_Step(['+ %s (by its unit)' % spec.label], create))
-
-    def check_movable(self, spec):
-        """InvalidInput unless the host interface of a move is there, and may be taken."""
-        device = self.snapshot(None).links.get(spec.parent)
-        if device is None:
-            raise InvalidInput('%s: %s is neither on the host nor in netns %s' % (spec.label, describe_end(None, spec.parent), spec.end.netns))
-        if not spec.force and device['flags'] & IFF_UP and spec.parent in default_route_links():
-            raise InvalidInput('%s: %s is up and carries the host\'s default route; moving it would cut the host off '
-                               '(set force: true to move it anyway)' % (spec.label, describe_end(None, spec.parent)))
 
     def plan_creation(self, spec):
         end = spec.end

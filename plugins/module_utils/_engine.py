@@ -35,6 +35,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import 
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._paths import HEADER, MODEL_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles
 from ansible_collections.netns.systemd.plugins.module_utils._units import PARENT_WAIT_SECONDS
 
 PACKAGE = 'ansible_collections.netns.systemd.plugins.module_utils'
@@ -211,7 +212,9 @@ def start_kind(entries, name, kind, seconds=PARENT_WAIT_SECONDS):
     entry = _present(entries, name)
     found = KINDS[kind]
     specs = entry.links.get(kind, [])
-    wait_for_host_links([('%s %s' % (kind, what), link) for spec in specs for what, link in found.host_links(spec)], seconds)
+    with NamespaceHandles() as handles:
+        needed = [('%s %s' % (kind, what), link) for spec in specs for what, link in found.waits_for(spec, handles)]
+    wait_for_host_links(needed, seconds)
     with _converge.LinkPlan(specs, check_mode=False, conflict_hint='remove it, or rename the link') as plan:
         plan.apply()
         lines = list(plan.lines)

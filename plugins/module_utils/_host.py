@@ -15,7 +15,7 @@ import ipaddress
 import os
 
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
-from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, move_spec, veth_spec, wireguard_spec
+from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, veth_spec, wireguard_spec
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables, render_nftables_file
 from ansible_collections.netns.systemd.plugins.module_utils._hostnet import bridge_port_file, parse_egress
@@ -203,7 +203,7 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
                     entry.bridge_ports.append((spec.peer.ifname, link['bridge'], spec))
             elif kind in KINDS:
                 found = KINDS[kind]
-                options = dict(link, netns=name, name=link.get('name') or found.default_name(name))
+                options = dict(link, netns=name, name=link.get('name') or found.default_name(name, link))
                 spec = found.parse(options, '%s (%s %s)' % (link_where, kind, options['name']), {'state': 'present'})
                 for what, host_link in found.host_links(spec):
                     if sys_class_net and not os.path.exists(os.path.join(sys_class_net, host_link)):
@@ -211,9 +211,6 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
             elif kind == 'wireguard':
                 options = dict(link, netns=name, name=link.get('name') or 'wg-%s' % name)
                 spec = wireguard_spec(options, '%s (wireguard %s)' % (link_where, options['name']), {'state': 'present'})
-            elif kind == 'move':
-                options = dict(link, netns=name)
-                spec = move_spec(options, '%s (move %s)' % (link_where, link.get('device')), {'state': 'present'})
             else:
                 check_custom_kind(kind)
                 commands = dict((phase, link.get(phase)) for phase in CUSTOM_PHASES if link.get(phase))

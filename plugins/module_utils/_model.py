@@ -123,8 +123,6 @@ class LinkSpec:
     def label(self):
         if self.kind == 'veth':
             return 'veth %s <-> %s' % (self.end.label, self.peer.label)
-        if self.kind == 'move':
-            return 'interface %s moved in as %s' % (describe_end(None, self.parent), self.end.label)
         kind = kind_file(self.kind)
         if kind is not None:
             return kind.label(self)
@@ -262,16 +260,6 @@ def veth_spec(item, where, defaults=None):
     if spec.end.key == spec.peer.key:
         raise InvalidInput('%s: both ends of the veth are %s' % (where, spec.end.label))
     return spec
-
-
-def move_spec(item, where, defaults=None):
-    """A LinkSpec of a host interface (``device``) moved into namespace ``netns`` as ``name``
-    (the same name when omitted)."""
-    if not item.get('device'):
-        raise InvalidInput('%s: device (the host interface to move in) is required' % where)
-    device = ifname_of(item['device'], where, 'device')
-    end = end_from(dict(item, name=item.get('name') or device), where)
-    return LinkSpec('move', end, parent=device, force=bool(item.get('force')), **common_options(item, defaults or {}))
 
 
 def parse_number(value, where, what, low, high):
@@ -454,9 +442,10 @@ def check_unique_ends(specs):
     owners = {}
     for spec in specs:
         keys = [(end.key, end.label) for end in spec.ends]
-        if spec.kind == 'move':
-            # The host interface it takes is one of the host's names too.
-            keys.append(((None, spec.parent), describe_end(None, spec.parent)))
+        kind = kind_file(spec.kind)
+        if kind is not None:
+            # A host interface it takes is one of the host's names too.
+            keys.extend(kind.host_names(spec))
         elif spec.kind == 'wireguard':
             # Made on the host under its own name (and wireguard-go's socket is named by it).
             keys.append(((None, spec.end.ifname), describe_end(None, spec.end.ifname) + ' (where %s is made)' % spec.end.label))

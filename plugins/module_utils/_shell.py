@@ -28,9 +28,6 @@ HELPER_SCRIPT = '''#!/bin/sh
 #   ports NAME              the host ends of NAME's veths join their bridges (netns-bridge@NAME)
 #   unports NAME            ... and leave them
 #   host                    IPv4 forwarding and the table inet netns_systemd (netns-host.service)
-#   move-in NS DEV NAME S   the host interface DEV (waited for S seconds) moved into NS as NAME
-#   move-out NS NAME DEV    ... and given back to the host as DEV, up and with its addresses
-#                           if it had them (netns-move@NS)
 #   wireguard NS IF HOW     the WireGuard interface IF made on the host, set from its file,
 #                           moved into NS; HOW: kernel, userspace or auto (netns-wireguard@NS)
 # Nothing here writes through a symbolic link.
@@ -202,58 +199,6 @@ unports() {
     done < "$file"
 }
 
-# A host interface moved into a namespace, renamed there; one that is there already is kept.
-# What it was on the host (up or not, and its addresses but link-local ones, which the kernel
-# drops in the move) is kept in moved/NS/NAME for move-out to put back.
-move_in() {
-    if ip -n "$1" link show dev "$3" >/dev/null 2>&1; then
-        return 0
-    fi
-    wait_link "$2" "$4" "interface to move into $1" || return 1
-    remember_device "$1" "$2" "$3" || say "could not record how $2 was on the host: it will come back down and without addresses"
-    ip link set dev "$2" down && ip link set dev "$2" netns "$1" || return 1
-    [ "$2" = "$3" ] || ip -n "$1" link set dev "$2" name "$3"
-}
-
-# moved/NS/NAME: "up" when DEV was up, then "ADDRESS/PREFIX" a line (global and site scope).
-remember_device() {
-    dir=$STATE/moved/$1
-    for path in "$STATE" "$STATE/moved" "$dir" "$dir/$3"; do
-        [ ! -L "$path" ] || { say "$path is a symbolic link: not writing through it"; return 1; }
-    done
-    [ -d "$dir" ] || mkdir -p "$dir" || return 1
-    {
-        case $(ip -o link show dev "$2") in *"<UP,"*|*",UP,"*|*",UP>"*|*"<UP>"*) echo up ;; esac
-        ip -o addr show dev "$2" | while read -r _ _ _ address rest; do
-            case $rest in *"scope global"*|*"scope site"*) echo "$address" ;; esac
-        done
-    } > "$dir/$3.new" && mv -f "$dir/$3.new" "$dir/$3"
-}
-
-# Given back to the host under its own name: the kernel returns only physical devices when
-# a namespace goes (a tap or a veth would be destroyed with it). Then as it was found: up if
-# it was, with its addresses (moved/NS/NAME); what cannot be put back is said in the journal.
-move_out() {
-    ip -n "$1" link show dev "$2" >/dev/null 2>&1 || return 0
-    ip -n "$1" link set dev "$2" down || return 1
-    [ "$2" = "$3" ] || ip -n "$1" link set dev "$2" name "$3" || return 1
-    # Into the namespace of this shell (the host's), named by its pid: "ip -n" runs in NS.
-    ip -n "$1" link set dev "$3" netns $$ || return 1
-    record=$STATE/moved/$1/$2
-    if [ -L "$record" ] || [ ! -f "$record" ]; then
-        say "$3 is back on the host, down and without addresses: there is no record of how it was"
-        return 0
-    fi
-    while read -r line; do
-        case $line in
-            up) ip link set dev "$3" up || say "$3 is back on the host but could not be set up" ;;
-            ?*) ip addr replace "$line" dev "$3" || say "$3 is back on the host without its address $line" ;;
-        esac
-    done < "$record"
-    rm -f "$record"
-    rmdir "$STATE/moved/$1" "$STATE/moved" 2>/dev/null || :
-}
-
 # A WireGuard interface made on the host, so that its UDP socket stays there, set from its
 # root-only file (the keys never appear on a command line), then moved into the namespace;
 # one that is in the namespace already is kept (netns_chain compares it and syncs it live).
@@ -416,11 +361,9 @@ case $command in
     ports) ports "$1" ;;
     unports) unports "$1" ;;
     host) host ;;
-    move-in) move_in "$1" "$2" "$3" "$4" ;;
-    move-out) move_out "$1" "$2" "$3" ;;
     wireguard) wireguard "$1" "$2" "$3" ;;
     *) say "usage: $0 up NAME | veth NS1 IF1 NS2 IF2 | links NAME | wait-link IF SECONDS | boot | bridge BR | ports NAME" \
-           "| unports NAME | host | move-in NS DEV NAME SECONDS | move-out NS NAME DEV" \
+           "| unports NAME | host" \
            "| wireguard NS IF kernel|userspace|auto"; exit 2 ;;
 esac
 '''

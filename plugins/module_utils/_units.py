@@ -301,9 +301,7 @@ WantedBy=%s
 def link_template_text(kind):
     if kind in KINDS:
         return LINK_TEMPLATE if KINDS[kind].early else MACVLAN_TEMPLATE
-    # A moved interface may be a NIC named late, like a macvlan parent: not before network-pre.
-    return {'veth': VETH_TEMPLATE, 'move': MACVLAN_TEMPLATE, 'vxlan': MACVLAN_TEMPLATE,
-            'wireguard': MACVLAN_TEMPLATE, BRIDGE_KIND: BRIDGE_TEMPLATE}.get(kind, LINK_TEMPLATE)
+    return {'veth': VETH_TEMPLATE, 'wireguard': MACVLAN_TEMPLATE, BRIDGE_KIND: BRIDGE_TEMPLATE}.get(kind, LINK_TEMPLATE)
 
 
 # ---------------------------------------------------------------- quoting
@@ -403,16 +401,6 @@ def veth_files(netns, veth_specs):
     return files
 
 
-def move_lines(spec):
-    """A host interface moved into the namespace when the unit starts (waited for as a macvlan
-    parent is), set up there, and given back to the host under its own name when it stops."""
-    end = spec.end
-    lines = [exec_line('ExecStart', ['/bin/sh', HELPER, 'move-in', end.netns, spec.parent, end.ifname, str(PARENT_WAIT_SECONDS)])]
-    lines += _end_up_lines(end)
-    stop = [exec_line('ExecStop', ['/bin/sh', HELPER, 'move-out', end.netns, end.ifname, spec.parent], ignore_failure=True)]
-    return lines, stop
-
-
 def wireguard_lines(spec):
     """A WireGuard interface made on the host (its UDP socket stays there), set from its
     root-only file and moved in by the helper, then its addresses and routes; deleting it
@@ -508,7 +496,7 @@ def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), ph
         if kind == 'veth':
             stop_groups.append(veth_stop_lines(spec))
         elif kind not in KINDS:
-            spec_start, spec_stop = {'move': move_lines, 'wireguard': wireguard_lines}[kind](spec)
+            spec_start, spec_stop = wireguard_lines(spec)
             if kind == 'wireguard' and any(peer.endpoint_is_name for peer in spec.peers) and not wants:
                 wants.append(NETWORK_ONLINE)
             start += spec_start

@@ -25,7 +25,7 @@ class Macvlan:
     # not ordered before network-pre.target, and nothing else of the host waits with it.
     early = False
 
-    def default_name(self, netns):
+    def default_name(self, netns, item):
         return 'mv-%s' % netns
 
     def parse(self, item, where, defaults=None):
@@ -46,6 +46,18 @@ class Macvlan:
     def host_links(self, spec):
         """[(what, name)] of the host interfaces it needs."""
         return [('parent', spec.parent)]
+
+    def host_names(self, spec):
+        """The host's names it takes: none (it is made in its namespace)."""
+        return []
+
+    def waits_for(self, spec, handles):
+        """[(what, name)] its unit waits for."""
+        return self.host_links(spec)
+
+    def remove(self, converger, spec, here):
+        """None: it is deleted, once checked to be a macvlan."""
+        return None
 
     def conflict(self, converger, spec, here):
         """(what is in the way or None, [(end, msg)] that would be removed to recreate it)."""

@@ -35,7 +35,7 @@ class Vxlan:
     # Its unit waits for the underlay: it is not ordered before network-pre.target.
     early = False
 
-    def default_name(self, netns):
+    def default_name(self, netns, item):
         return 'vx-%s' % netns
 
     def parse(self, item, where, defaults=None):
@@ -81,6 +81,18 @@ class Vxlan:
         return [('underlay', spec.parent)]
 
     # -- planned by the converger (_converge), for the playbook and for the unit
+
+    def host_names(self, spec):
+        """The host's names it takes: none (it is made in its namespace)."""
+        return []
+
+    def waits_for(self, spec, handles):
+        """[(what, name)] its unit waits for."""
+        return self.host_links(spec)
+
+    def remove(self, converger, spec, here):
+        """None: it is deleted, once checked to be a vxlan."""
+        return None
 
     def conflict(self, converger, spec, here):
         """(what is in the way or None, [(end, msg)] that would be removed to recreate it)."""
