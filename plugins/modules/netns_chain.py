@@ -34,8 +34,8 @@ description:
     C(/etc/netns-systemd/ns/NAME/) (C(veth), a C(NS1 IF1 NS2 IF2) line per pair; C(outside) and C(in-NS),
     C(ip -batch) lines for each end). The veth unit's worker C(netns-veth-up@NAME.service) runs them with
     C(/etc/netns-systemd/netns.sh links NAME), and the boot batch runs the same files for every namespace at once.
-    The macvlan and vxlan units run the engine (C(netns-engine start NAME KIND), which makes their links with this
-    module's own code from the model); the move, wireguard and custom units carry their own lines in a drop-in (a
+    The macvlan, move and vxlan units run the engine (C(netns-engine start NAME KIND), which makes their links with
+    this module's own code from the model); the wireguard and custom units carry their own lines in a drop-in (a
     custom type's phases are root-only files that it names), and the bridge unit runs C(netns.sh ports NAME);
     C(systemctl cat) shows what each unit runs.
     The creator's work is C(netns.sh up NAME) in C(netns_name-up@NAME.service), pulled in with C(Requires=).
@@ -240,16 +240,16 @@ options:
               - There is no C(bridge) type. A bridge port is a C(veth) with O(namespaces[].links[].bridge), whose host end
                 joins a bridge of O(bridges).
               - C(move) takes an interface of the host (O(namespaces[].links[].device), a NIC, a tap) into the
-                namespace as O(namespaces[].links[].name), with its addresses and routes. C(netns-move@NAME.service) moves
-                it in when it starts (waiting up to 30 seconds for it to appear, not before C(network-pre.target)) and gives
-                it back to the host under its own name when it stops, since the kernel gives back only physical devices
-                when a namespace goes. It comes back as it was found, up if it was, with its addresses (link-local ones
-                aside), recorded under C(/run/netns-systemd/moved/) when it was moved in; the host's routes through it
-                other than those of its addresses' prefixes are not put back, and what cannot be put back (no record,
-                an address refused) is said in the journal. A device moved back by hand is moved in again by restarting
-                the unit, which gives back the namespace's other moved devices and takes them again. A device that is
-                neither on the host nor in the namespace is an error before any change, and so is one that is up and
-                carries the host's default route, unless O(namespaces[].links[].force).
+                namespace as O(namespaces[].links[].name), with its addresses and routes. C(netns-move@NAME.service) runs
+                the engine, which moves it in when the unit starts (waiting up to 30 seconds for it to appear, not before
+                C(network-pre.target)) and gives it back to the host under its own name when the unit stops, since the
+                kernel gives back only physical devices when a namespace goes. It comes back as it was found, up if it
+                was, with its addresses (link-local ones aside), recorded under C(/run/netns-systemd/moved/) when it was
+                moved in; the host's routes through it other than those of its addresses' prefixes are not put back, and
+                what cannot be put back (no record, an address refused) is said in the journal. A device moved back by
+                hand is moved in again by this module, with the same code. A device that is neither on the host nor in
+                the namespace is an error before any change, and so is one that is up and carries the host's default
+                route, unless O(namespaces[].links[].force).
               - C(wireguard) is a WireGuard interface made on the host, so that its UDP socket stays there, set from a
                 root-only file, then moved into the namespace, whose traffic then has no way out but the tunnel (with
                 O(namespaces[].links[].route_allowed_ips) and a peer allowing C(0.0.0.0/0), the default route is the
