@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.base import Kind
 from ansible_collections.netns.systemd.plugins.module_utils._model import LinkSpec, common_options, end_from, ifname_of
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, describe_end
 from ansible_collections.netns.systemd.plugins.module_utils._snapshot import kind_of, macvlan_mode_of
@@ -19,11 +20,10 @@ from ansible_collections.netns.systemd.plugins.module_utils._snapshot import kin
 MODES = ('private', 'vepa', 'bridge', 'passthru', 'source')
 
 
-class Macvlan:
+class Macvlan(Kind):
     name = 'macvlan'
     # Its unit waits for the parent (a NIC named late, a bridge made by another unit): it is
-    # not ordered before network-pre.target, and nothing else of the host waits with it.
-    early = False
+    # not ordered before network-pre.target (Kind.early), and nothing else of the host waits with it.
 
     def default_name(self, netns, item):
         return 'mv-%s' % netns
@@ -46,18 +46,6 @@ class Macvlan:
     def host_links(self, spec):
         """[(what, name)] of the host interfaces it needs."""
         return [('parent', spec.parent)]
-
-    def host_names(self, spec):
-        """The host's names it takes: none (it is made in its namespace)."""
-        return []
-
-    def waits_for(self, spec, handles):
-        """[(what, name)] its unit waits for."""
-        return self.host_links(spec)
-
-    def remove(self, converger, spec, here):
-        """None: it is deleted, once checked to be a macvlan."""
-        return None
 
     def conflict(self, converger, spec, here):
         """(what is in the way or None, [(end, msg)] that would be removed to recreate it)."""
@@ -89,10 +77,6 @@ class Macvlan:
             converger.created_links.append(end)
             converger.created_keys.add(end.key)
         return [end.key], create
-
-    def converge_live(self, entries, handles, check_mode):
-        """Nothing beyond the link and its end: ([], {})."""
-        return [], {}
 
 
 KIND = Macvlan()

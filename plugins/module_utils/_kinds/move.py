@@ -18,6 +18,7 @@ import os
 import socket
 
 from ansible_collections.netns.systemd.plugins.module_utils._files import read_file, remove_path, write_atomically
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.base import Kind
 from ansible_collections.netns.systemd.plugins.module_utils._model import LinkSpec, common_options, end_from, ifname_of
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, describe_end
 from ansible_collections.netns.systemd.plugins.module_utils._paths import RUN_DIR
@@ -43,10 +44,9 @@ def default_route_indexes(rtnl):
     return found
 
 
-class Move:
+class Move(Kind):
     name = 'move'
-    # Its unit waits for the device (a NIC named late): not before network-pre.target.
-    early = False
+    # Its unit waits for the device (a NIC named late): not before network-pre.target (Kind.early).
     moved_dir = MOVED_DIR
 
     def default_name(self, netns, item):
@@ -145,10 +145,6 @@ class Move:
             if failed:
                 raise NetnsError('%s is back on the host without its addresses %s' % (describe_end(None, spec.parent), ', '.join(failed)))
         return give_back
-
-    def converge_live(self, entries, handles, check_mode):
-        """Nothing beyond the link and its end: ([], {})."""
-        return [], {}
 
 
 KIND = Move()

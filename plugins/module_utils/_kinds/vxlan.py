@@ -16,24 +16,20 @@ __metaclass__ = type
 
 import ipaddress
 
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.base import Kind
 from ansible_collections.netns.systemd.plugins.module_utils._model import LinkSpec, common_options, end_from, ifname_of, parse_number, parse_port
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, describe_end
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
+from ansible_collections.netns.systemd.plugins.module_utils._snapshot import kind_of
 
 PORT = 4789
 VNI_MAX = (1 << 24) - 1
 ALL_ZERO = '00:00:00:00:00:00'
 
 
-def _kind_of(msg):
-    info = msg.get_attr('IFLA_LINKINFO')
-    return info.get_attr('IFLA_INFO_KIND') if info is not None else None
-
-
-class Vxlan:
+class Vxlan(Kind):
     name = 'vxlan'
-    # Its unit waits for the underlay: it is not ordered before network-pre.target.
-    early = False
+    # Its unit waits for the underlay: it is not ordered before network-pre.target (Kind.early).
 
     def default_name(self, netns, item):
         return 'vx-%s' % netns
@@ -82,26 +78,14 @@ class Vxlan:
 
     # -- planned by the converger (_converge), for the playbook and for the unit
 
-    def host_names(self, spec):
-        """The host's names it takes: none (it is made in its namespace)."""
-        return []
-
-    def waits_for(self, spec, handles):
-        """[(what, name)] its unit waits for."""
-        return self.host_links(spec)
-
-    def remove(self, converger, spec, here):
-        """None: it is deleted, once checked to be a vxlan."""
-        return None
-
     def conflict(self, converger, spec, here):
         """(what is in the way or None, [(end, msg)] that would be removed to recreate it)."""
         if converger.snapshot(None).links.get(spec.parent) is None:
             raise InvalidInput('%s: underlay %r does not exist on the host' % (spec.label, spec.parent))
         if here is None:
             return None, []
-        if _kind_of(here) != 'vxlan':
-            return '%s exists as a %s, not a vxlan' % (spec.end.label, _kind_of(here) or 'device'), [(spec.end, here)]
+        if kind_of(here) != 'vxlan':
+            return '%s exists as a %s, not a vxlan' % (spec.end.label, kind_of(here) or 'device'), [(spec.end, here)]
         data = here.get_attr('IFLA_LINKINFO').get_attr('IFLA_INFO_DATA')
         vni = data.get_attr('IFLA_VXLAN_ID') if data is not None else None
         if vni != spec.vni:

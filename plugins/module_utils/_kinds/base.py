@@ -1,0 +1,60 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, netns.systemd developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every link kind of _kinds.table answers, and the answers most kinds give. A kind file
+subclasses Kind and gives its own: its options (parse, default_name, label), what it needs of
+the host (host_links, waits_for, host_names), how the converger plans, makes and removes it
+(conflict, create, remove), and what it sets on a link that exists (converge_live).
+Private to the collection: not an API.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class Kind:
+    name = None
+    # Ordered before network-pre.target (True), or not, since its unit may wait for the host.
+    early = False
+
+    def default_name(self, netns, item):
+        """The link's name when the item gives none."""
+        raise NotImplementedError
+
+    def parse(self, item, where, defaults=None):
+        """The LinkSpec of an item, or InvalidInput whose message starts with ``where``."""
+        raise NotImplementedError
+
+    def label(self, spec):
+        """The link in words, as the change lines name it."""
+        raise NotImplementedError
+
+    def host_links(self, spec):
+        """[(what, name)] of the host interfaces it needs, checked before any change."""
+        return []
+
+    def waits_for(self, spec, handles):
+        """[(what, name)] of the host interfaces its unit waits for (``handles``: netlink sockets)."""
+        return self.host_links(spec)
+
+    def host_names(self, spec):
+        """[((None, name), label)] of the host's interface names it takes, which no other link may name."""
+        return []
+
+    def conflict(self, converger, spec, here):
+        """(what is in the way or None, [(end, msg)] that would be removed to recreate it);
+        InvalidInput when it cannot be made at all. ``here``: the link message of its end, or None."""
+        raise NotImplementedError
+
+    def create(self, converger, spec):
+        """([end keys whose snapshot entry no longer holds], the step that makes it)."""
+        raise NotImplementedError
+
+    def remove(self, converger, spec, here):
+        """The step that takes it away, or None for the converger's: deleted once checked to be of this kind."""
+        return None
+
+    def converge_live(self, entries, handles, check_mode):
+        """([lines], {netns: error}) of what the kind compares and sets on its links that exist."""
+        return [], {}
