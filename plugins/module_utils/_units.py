@@ -130,6 +130,26 @@ Before=network-pre.target shutdown.target
 '''
 
 
+# What the collection's own units may do, set where it costs nothing: no mount namespace (the
+# bind mounts of ip netns must reach the host, which rules out ProtectSystem= and its kin), the
+# two capabilities they use (network administration; setns and the mounts of ip netns), the
+# socket families of netlink, ioctls and WireGuard, and namespaces of two kinds. Custom types
+# run the user's shell and are left as they are.
+HARDENING = '''\
+NoNewPrivileges=yes
+CapabilityBoundingSet=CAP_NET_ADMIN CAP_SYS_ADMIN
+RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6
+RestrictNamespaces=net mnt
+LockPersonality=yes
+SystemCallArchitectures=native
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+MemoryDenyWriteExecute=yes
+ProtectHostname=yes
+SystemCallFilter=~@clock @cpu-emulation @debug @module @obsolete @raw-io @reboot @swap
+'''
+
+
 def _worker(what, after, requires=''):
     """The start of a unit whose work the boot batch may have done: the worker runs it
     unless the namespace has the batch's mark."""
@@ -143,7 +163,7 @@ ConditionPathExists=!%s/%%i
 
 [Service]
 Type=oneshot
-''' % (what, HELPER, requires, after, BOOT_MARKS)
+''' % (what, HELPER, requires, after, BOOT_MARKS) + HARDENING
 
 
 _UNMARK = 'ExecStopPost=-rm -f %s/%%i\n' % BOOT_MARKS
@@ -163,6 +183,7 @@ After=netns_name-up@%i.service
 Type=oneshot
 RemainAfterExit=yes
 ExecStop=-ip netns delete %i
+''' + HARDENING + '''\
 ''' + _UNMARK + '''
 [Install]
 WantedBy=''' + INSTALL_TARGET + '\n'
@@ -174,7 +195,7 @@ ExecStart=/bin/sh %s up %%i
 ''' % HELPER
 
 
-def _link_template(early):
+def _link_template(early, hardening=''):
     return HEADER + '''\
 # The %j links of the network namespace named by the instance. What they are is in the
 # drop-in (systemctl cat shows it); they go away with the namespace. The creator's drop-in
@@ -188,11 +209,12 @@ Before=netns-ready@%i.target
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-'''
+''' + hardening
 
 
+# A custom type's unit runs the user's shell: left as it is.
 LINK_TEMPLATE = _link_template(_EARLY)
-MACVLAN_TEMPLATE = _link_template(_STOPPED_AT_SHUTDOWN)
+MACVLAN_TEMPLATE = _link_template(_STOPPED_AT_SHUTDOWN, HARDENING)
 
 VETH_TEMPLATE = HEADER + '''\
 # The veth links of the network namespace named by the instance: netns-veth-up@ (systemctl
@@ -209,7 +231,7 @@ After=netns-veth-up@%i.service
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-''' + _UNMARK
+''' + HARDENING + _UNMARK
 
 # Requires= the creator: nothing of a namespace runs after its creator failed.
 VETH_WORKER_TEMPLATE = (HEADER + '# Its work: the files of %s/NAME/, NAME being the instance (netns.sh links NAME).\n' % NS_DIR
@@ -235,10 +257,10 @@ RemainAfterExit=yes
 RuntimeDirectory=netns-systemd/booted netns-systemd/netns
 RuntimeDirectoryPreserve=yes
 ExecStart=/bin/sh %s boot
-
+%s
 [Install]
 WantedBy=%s
-''' % (HELPER, HELPER, INSTALL_TARGET)
+''' % (HELPER, HELPER, HARDENING, INSTALL_TARGET)
 
 
 # Not before network-pre.target: an adopted bridge (made by networkd or ifupdown) may come later.
@@ -257,7 +279,7 @@ Type=oneshot
 RemainAfterExit=yes
 ExecStart=/bin/sh %s ports %%i
 ExecStop=-/bin/sh %s unports %%i
-''' % (HELPER, HELPER)
+''' % (HELPER, HELPER) + HARDENING
 
 # Every link unit of a namespace is ordered before it (in the templates, and in the drop-ins
 # of veths from other namespaces that end in it); it is restarted with the creator (BindsTo).
@@ -292,10 +314,10 @@ Conflicts=shutdown.target
 Type=oneshot
 RemainAfterExit=yes
 ExecStart=/bin/sh %s host
-
+%s
 [Install]
 WantedBy=%s
-''' % (HELPER, HELPER, INSTALL_TARGET)
+''' % (HELPER, HELPER, HARDENING, INSTALL_TARGET)
 
 
 def link_template_text(kind):

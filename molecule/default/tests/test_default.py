@@ -160,3 +160,15 @@ def test_the_engine_on_the_host_says_there_is_nothing_to_do(host):
     assert out.splitlines() == ['netns %s: nothing to do' % name for name in names]
     # The models hold WireGuard keys: root only.
     assert host.file('/etc/netns-systemd/model').mode == 0o700 and host.file('/etc/netns-systemd/model/vpn.json').mode == 0o600
+
+
+def test_the_collections_units_are_hardened_where_it_costs_nothing(host):
+    # systemd-analyze security rates a unit from 0 (safe) to 10; without the settings the
+    # creator's worker and the link units were rated 9.5 (UNSAFE). Custom types run the
+    # user's shell and are left as they are.
+    for unit in ('netns_name-up@blue.service', 'netns-veth@blue.service', 'netns-macvlan@green.service',
+                 'netns-boot.service', 'netns-host.service'):
+        out = host.check_output('systemd-analyze security --no-pager %s' % unit)
+        rating = float(out.strip().splitlines()[-1].split(':')[-1].split()[0])
+        assert rating <= 5.0, (unit, out.splitlines()[-1])
+    assert 'NoNewPrivileges=yes' not in host.check_output('systemctl cat netns-tag@green.service')
