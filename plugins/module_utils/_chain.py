@@ -30,6 +30,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._files import (
 )
 from ansible_collections.netns.systemd.plugins.module_utils._engine import ENTRY, MANIFEST, engine_files, launcher_text, model_text
 from ansible_collections.netns.systemd.plugins.module_utils._host import boot_eligible, creator_wants
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._paths import (
@@ -48,7 +49,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._paths import (
     NS_DIR,
     PHASES_DIR,
     UNIT_DIR,
-    WIREGUARD_DIR,
 )
 from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import enabled_units
@@ -137,7 +137,6 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
     if host is not None:
         _plan_host(plan, host.files(), unit_state, unit_dir, boot_dir, start)
     phases_dir = os.path.join(boot_dir, os.path.basename(PHASES_DIR))
-    wireguard_dir = os.path.join(boot_dir, os.path.basename(WIREGUARD_DIR))
     model_dir = os.path.join(boot_dir, os.path.basename(MODEL_DIR))
     run_dir = os.path.dirname(marks_dir)
     present = [e for e in entries if e.state == 'present']
@@ -187,8 +186,10 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             for kind, links in entry.custom.items():
                 phases.update(phase_files(entry.name, kind, links, phases_dir))
         changed_phases = _plan_tree(plan, os.path.join(phases_dir, entry.name), phases, plan.private_files)
-        _plan_tree(plan, os.path.join(wireguard_dir, entry.name), entry.wireguard_files(wireguard_dir) if entry.state == 'present' else {},
-                   plan.private_files)
+        for kind in sorted(name for name in KINDS if KINDS[name].private_dir):
+            directory = os.path.join(boot_dir, KINDS[kind].private_dir)
+            _plan_tree(plan, os.path.join(directory, entry.name), entry.private_files(kind, directory) if entry.state == 'present' else {},
+                       plan.private_files)
         # The item as given, which the engine reads (root-only: it may hold keys).
         model = os.path.join(model_dir, entry.name + '.json')
         if entry.state == 'present':

@@ -195,17 +195,9 @@ class _Converger:
             in_the_way = [(spec.end, here), (spec.peer, there)]
         elif spec.kind in KINDS:
             conflict, in_the_way = KINDS[spec.kind].conflict(self, spec, here)
-        elif spec.kind == 'wireguard':
-            if here is None:
-                if self.snapshot(None).links.get(spec.end.ifname) is not None:
-                    raise InvalidInput('%s: %s exists, and the WireGuard interface is made on the host first (so that its '
-                                       'socket stays there): rename the link, or remove what is in the way'
-                                       % (spec.label, describe_end(None, spec.end.ifname)))
+            if here is None and KINDS[spec.kind].by_unit:
                 self.plan_by_unit(spec)
                 return
-            conflict = None if kind_of(here) in ('wireguard', 'tun') else '%s exists as a %s, not a WireGuard interface' % (
-                spec.end.label, kind_of(here) or 'device')
-            in_the_way = [(spec.end, here)]
         else:
             raise InvalidInput('%s: link type %r is not one the converger makes' % (spec.label, spec.kind))
         if conflict is not None:
@@ -223,8 +215,8 @@ class _Converger:
             self.plan_end(end, None if here is None else self.lookup(end))
 
     def plan_by_unit(self, spec):
-        """A link only its unit makes, set up there with its addresses and routes (a WireGuard
-        interface, whose wireguard-go lives in the unit): the step starts the unit again."""
+        """A link only its unit makes (Kind.by_unit), set up there with its addresses and
+        routes: the step starts the unit again."""
         end = spec.end
 
         def create():
@@ -469,15 +461,17 @@ def converge_each(specs_by_netns, unit_starter=None):
     return lines, errors
 
 
-def converge_kinds_live(entries, check_mode, kinds=None):
-    """What the kinds of _kinds.table compare and set on links that exist (a vxlan's FDB) for
-    the present ``entries``, through one netlink socket per namespace: ([lines], {netns: error});
-    ``kinds``: only these."""
+def converge_kinds_live(entries, check_mode, kinds=None, run=None, changed_files=()):
+    """What the kinds of _kinds.table compare and set on links that exist (a vxlan's FDB, a
+    WireGuard interface's peers) for the present ``entries``, through one netlink socket per
+    namespace: ([lines], {netns: error}); ``kinds``: only these; ``run(argv)``: runs a command;
+    ``changed_files``: the private files this run writes."""
     lines, errors = [], {}
     with NamespaceHandles() as handles:
         for name in sorted(KINDS):
             if kinds is None or name in kinds:
-                found, failed = KINDS[name].converge_live(entries, handles, check_mode)
+                found, failed = KINDS[name].converge_live(entries, handles, check_mode, run=run, changed_files=changed_files)
                 lines.extend(found)
-                errors.update(failed)
+                for netns, error in failed.items():
+                    errors[netns] = '%s; %s' % (errors[netns], error) if netns in errors else error
     return lines, errors

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 
-from ansible_collections.netns.systemd.plugins.module_utils import _converge, _host, _nftables, _sysctl, _wireguard
+from ansible_collections.netns.systemd.plugins.module_utils import _converge, _host, _nftables, _sysctl
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
@@ -176,10 +176,7 @@ def plan_namespace(entries, name, run=_run):
         found, _diffs, failed = rulesets.converge(True)
     lines.extend(found)
     errors.extend(failed.values())
-    found, failed = _converge.converge_kinds_live(entry, True)
-    lines.extend(found)
-    errors.extend(failed.values())
-    found, failed = _wireguard.converge_wireguard(entry, run, True)
+    found, failed = _converge.converge_kinds_live(entry, True, run=run)
     lines.extend(found)
     errors.extend(failed.values())
     return lines, errors

@@ -15,11 +15,11 @@ import ipaddress
 import os
 
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
-from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, veth_spec, wireguard_spec
+from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, veth_spec
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables, render_nftables_file
 from ansible_collections.netns.systemd.plugins.module_utils._hostnet import bridge_port_file, parse_egress
-from ansible_collections.netns.systemd.plugins.module_utils._paths import NS_DIR, PHASES_DIR, WIREGUARD_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._paths import NS_DIR, PHASES_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import parse_sysctl, render_sysctl_file
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     BRIDGE_KIND,
@@ -33,7 +33,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     render_link_dropins,
     veth_files,
 )
-from ansible_collections.netns.systemd.plugins.module_utils._wireguard import conf_path, render_conf
 
 
 class NamespaceEntry:
@@ -85,9 +84,10 @@ class NamespaceEntry:
             files[BRIDGE_KIND] = bridge_port_file(self.bridge_ports)
         return files
 
-    def wireguard_files(self, wireguard_dir=WIREGUARD_DIR):
-        """{path: text} of the root-only files its WireGuard interfaces are set from."""
-        return dict((conf_path(self.name, spec.end.ifname, wireguard_dir), render_conf(spec)) for spec in self.links.get('wireguard', ()))
+    def private_files(self, kind, directory):
+        """{path: text} of the root-only files of its links of ``kind`` (a kind of _kinds.table)
+        in ``directory`` (that kind's, below BOOT_DIR)."""
+        return KINDS[kind].private_files(self.name, self.links.get(kind, ()), directory)
 
     def dropins(self, kind, phases_dir=PHASES_DIR):
         """{unit: drop-in} of the links of one kind; a custom kind is ordered after the
@@ -208,9 +208,6 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
                 for what, host_link in found.host_links(spec):
                     if sys_class_net and not os.path.exists(os.path.join(sys_class_net, host_link)):
                         raise InvalidInput("%s: %s %s %r does not exist on the host" % (link_where, kind, what, host_link))
-            elif kind == 'wireguard':
-                options = dict(link, netns=name, name=link.get('name') or 'wg-%s' % name)
-                spec = wireguard_spec(options, '%s (wireguard %s)' % (link_where, options['name']), {'state': 'present'})
             else:
                 check_custom_kind(kind)
                 commands = dict((phase, link.get(phase)) for phase in CUSTOM_PHASES if link.get(phase))
@@ -227,6 +224,15 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
             if end.netns is not None and end.netns not in seen:
                 raise InvalidInput('%s: netns %r is not in the list of namespaces of this host' % (spec.label, end.netns))
     return entries
+
+
+def check_kinds(entries, run, which):
+    """InvalidInput before any change when the links of a kind of _kinds.table in the present
+    ``entries`` cannot be made on this host (a tool missing)."""
+    for name in sorted(KINDS):
+        specs = [spec for entry in entries if entry.state == 'present' for spec in entry.links.get(name, ())]
+        if specs:
+            KINDS[name].check_host(specs, run, which)
 
 
 def boot_eligible(entries):

@@ -13,8 +13,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
-import binascii
 import ipaddress
 import re
 import socket
@@ -32,10 +30,6 @@ LINK_KINDS = ('veth', 'macvlan', 'move', 'vxlan', 'wireguard')
 MTU_MIN = 68
 MTU_MAX = 65535
 _MAC_RE = re.compile(r'^[0-9a-f]{2}(:[0-9a-f]{2}){5}$')
-# How a WireGuard interface is made: the kernel's link type where it exists, else wireguard-go
-# (auto); or one of them only.
-WIREGUARD_IMPLEMENTATIONS = ('auto', 'kernel', 'userspace')
-_HOSTNAME_RE = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$')
 
 
 def kind_file(kind):
@@ -126,8 +120,6 @@ class LinkSpec:
         kind = kind_file(self.kind)
         if kind is not None:
             return kind.label(self)
-        if self.kind == 'wireguard':
-            return 'wireguard %s' % self.end.label
         raise InvalidInput('link type %r has no label' % self.kind)
 
 
@@ -142,7 +134,7 @@ def parse_address(value, where):
         raise InvalidInput('%s: address %r is not an IPv4 or IPv6 address with a prefix length: %s' % (where, value, exc))
 
 
-def _parse_unique(parse, values, where):
+def parse_unique(parse, values, where):
     """``values`` parsed one by one, repeats dropped, order kept; None stays None (unmanaged)."""
     if values is None:
         return None
@@ -155,7 +147,7 @@ def _parse_unique(parse, values, where):
 
 
 def parse_addresses(values, where):
-    return _parse_unique(parse_address, values, where)
+    return parse_unique(parse_address, values, where)
 
 
 def parse_mac(value, where):
@@ -209,7 +201,7 @@ def parse_route(value, where):
 
 
 def parse_routes(values, where):
-    return _parse_unique(parse_route, values, where)
+    return parse_unique(parse_route, values, where)
 
 
 def _netns_or_host(value, where):
@@ -276,142 +268,6 @@ def parse_port(value, where, what='port'):
     return value
 
 
-class WgPeer:
-    """One peer of a WireGuard interface: its ``public_key``, ``preshared_key`` (a secret, or
-    None), ``endpoint`` ('HOST:PORT', '[V6]:PORT' or None), ``allowed_ips`` (networks) and
-    ``keepalive`` (seconds, 0 for off)."""
-
-    __slots__ = ('public_key', 'preshared_key', 'endpoint', 'allowed_ips', 'keepalive')
-
-    def __init__(self, public_key, preshared_key=None, endpoint=None, allowed_ips=(), keepalive=0):
-        self.public_key = public_key
-        self.preshared_key = preshared_key
-        self.endpoint = endpoint
-        self.allowed_ips = allowed_ips
-        self.keepalive = keepalive
-
-    @property
-    def endpoint_is_name(self):
-        """Whether the endpoint is a host name, which is looked up when the interface is set."""
-        if self.endpoint is None:
-            return False
-        host = self.endpoint.rsplit(':', 1)[0].strip('[]')
-        try:
-            ipaddress.ip_address(host)
-            return False
-        except ValueError:
-            return True
-
-
-def parse_wg_key(value, where, what):
-    """A WireGuard key (32 bytes in base64, as wg genkey and wg pubkey print them). The message
-    never holds the value: a private key must not reach an error either."""
-    text = value.strip() if isinstance(value, str) else None
-    try:
-        raw = base64.b64decode(text or '', validate=True) if text and len(text) == 44 else b''
-    except (binascii.Error, ValueError):
-        raw = b''
-    if len(raw) != 32:
-        raise InvalidInput('%s: %s is not a WireGuard key (44 characters of base64, as wg genkey or wg pubkey print)' % (where, what))
-    return text
-
-
-def _is_ipv4(text):
-    try:
-        ipaddress.IPv4Address(text)
-        return True
-    except ValueError:
-        return False
-
-
-def parse_endpoint(value, where):
-    """'HOST:PORT' with HOST an IPv4 address, a bracketed IPv6 address or a host name."""
-    text = str(value).strip()
-    host, sep, port = text.rpartition(':')
-    if not sep or not port.isdigit():
-        raise InvalidInput('%s: endpoint %r needs a port, for example 192.0.2.1:51820, [2001:db8::1]:51820 or vpn.example.com:51820'
-                           % (where, value))
-    parse_port(int(port), where, 'endpoint port')
-    if host.startswith('[') and host.endswith(']'):
-        try:
-            ipaddress.IPv6Address(host[1:-1])
-        except ValueError:
-            raise InvalidInput('%s: endpoint %r: %s is not an IPv6 address' % (where, value, host[1:-1]))
-    elif ':' in host:
-        raise InvalidInput('%s: endpoint %r: write an IPv6 address in brackets, [2001:db8::1]:51820' % (where, value))
-    elif not _HOSTNAME_RE.match(host) or re.match(r'^[0-9.]+$', host) and not _is_ipv4(host):
-        raise InvalidInput('%s: endpoint %r: %r is neither an IPv4 address nor a host name' % (where, value, host))
-    return '%s:%s' % (host, int(port))
-
-
-def parse_allowed_ip(value, where):
-    try:
-        network = ipaddress.ip_network(str(value), strict=False)
-    except ValueError as exc:
-        raise InvalidInput('%s: allowed IP %r is not a network such as 10.8.0.0/24 or 0.0.0.0/0: %s' % (where, value, exc))
-    try:
-        ipaddress.ip_network(str(value), strict=True)
-    except ValueError:
-        raise InvalidInput('%s: allowed IP %r has host bits set: write %s' % (where, value, network))
-    return network
-
-
-def wireguard_secrets(namespaces):
-    """The private and preshared keys in a raw list of namespaces (as netns_chain takes it), for
-    a module that takes such a list without its spec to mask them."""
-    for item in namespaces or ():
-        for link in (item.get('links') or ()) if isinstance(item, dict) else ():
-            if isinstance(link, dict):
-                for value in [link.get('private_key')] + [peer.get('preshared_key') for peer in link.get('peers') or () if isinstance(peer, dict)]:
-                    if isinstance(value, str) and value:
-                        yield value
-
-
-def wireguard_spec(item, where, defaults=None):
-    """A LinkSpec of a WireGuard interface in namespace ``netns``, made on the host (its UDP
-    socket stays there) and moved in: ``private_key``, ``listen_port``, ``fwmark`` and ``peers``;
-    with ``route_allowed_ips``, a route through it to each allowed IP of its peers."""
-    if not item.get('name'):
-        raise InvalidInput('%s: name is required' % where)
-    if not item.get('private_key'):
-        raise InvalidInput('%s: private_key is required (wg genkey makes one)' % where)
-    private_key = parse_wg_key(item['private_key'], where, 'private_key')
-    listen_port = item.get('listen_port')
-    if listen_port is not None:
-        parse_port(listen_port, where, 'listen_port')
-    fwmark = parse_number(item['fwmark'], where, 'fwmark', 0, (1 << 32) - 1) if item.get('fwmark') is not None else None
-    implementation = item.get('implementation') or 'auto'
-    if implementation not in WIREGUARD_IMPLEMENTATIONS:
-        raise InvalidInput('%s: implementation %r is not one of %s' % (where, implementation, ', '.join(WIREGUARD_IMPLEMENTATIONS)))
-    peers, owners = [], {}
-    for index, value in enumerate(item.get('peers') or ()):
-        peer_where = '%s.peers[%d]' % (where, index)
-        if not isinstance(value, dict) or not value.get('public_key'):
-            raise InvalidInput('%s: public_key is required' % peer_where)
-        public_key = parse_wg_key(value['public_key'], peer_where, 'public_key')
-        if any(peer.public_key == public_key for peer in peers):
-            raise InvalidInput('%s: peer %s is listed twice' % (peer_where, public_key))
-        preshared = parse_wg_key(value['preshared_key'], peer_where, 'preshared_key') if value.get('preshared_key') else None
-        endpoint = parse_endpoint(value['endpoint'], peer_where) if value.get('endpoint') else None
-        allowed = _parse_unique(parse_allowed_ip, value.get('allowed_ips') or (), peer_where)
-        for network in allowed:
-            if network in owners:
-                raise InvalidInput('%s: allowed IP %s is given to peer %s too; WireGuard routes it to one peer only'
-                                   % (peer_where, network, owners[network]))
-            owners[network] = public_key
-        keepalive = value.get('persistent_keepalive')
-        keepalive = 0 if keepalive is None else parse_number(keepalive, peer_where, 'persistent_keepalive', 0, 65535)
-        peers.append(WgPeer(public_key, preshared, endpoint, allowed, keepalive))
-    end = end_from(item, where)
-    if item.get('route_allowed_ips'):
-        wanted = [Route(network) for network in sorted(owners, key=lambda n: (n.version, str(n)))]
-        end.routes = tuple(list(end.routes or ()) + [route for route in wanted if route not in (end.routes or ())])
-    spec = LinkSpec('wireguard', end, **common_options(item, defaults or {}))
-    spec.private_key, spec.listen_port, spec.fwmark = private_key, listen_port, fwmark
-    spec.peers, spec.implementation = tuple(peers), implementation
-    return spec
-
-
 _SPEC_BUILDERS = {'veth': veth_spec}
 
 
@@ -446,9 +302,6 @@ def check_unique_ends(specs):
         if kind is not None:
             # A host interface it takes is one of the host's names too.
             keys.extend(kind.host_names(spec))
-        elif spec.kind == 'wireguard':
-            # Made on the host under its own name (and wireguard-go's socket is named by it).
-            keys.append(((None, spec.end.ifname), describe_end(None, spec.end.ifname) + ' (where %s is made)' % spec.end.label))
         for key, label in keys:
             if key in owners:
                 raise InvalidInput('%s is named twice: in %s and in %s' % (label, owners[key].label, spec.label))

@@ -323,7 +323,7 @@ WantedBy=%s
 def link_template_text(kind):
     if kind in KINDS:
         return LINK_TEMPLATE if KINDS[kind].early else MACVLAN_TEMPLATE
-    return {'veth': VETH_TEMPLATE, 'wireguard': MACVLAN_TEMPLATE, BRIDGE_KIND: BRIDGE_TEMPLATE}.get(kind, LINK_TEMPLATE)
+    return {'veth': VETH_TEMPLATE, BRIDGE_KIND: BRIDGE_TEMPLATE}.get(kind, LINK_TEMPLATE)
 
 
 # ---------------------------------------------------------------- quoting
@@ -343,7 +343,7 @@ def exec_line(key, argv, ignore_failure=False):
 
 # ---------------------------------------------------------------- ip lines from the model
 
-def _ip(netns, *args):
+def ip_argv(netns, *args):
     return ['ip'] + (['-n', netns] if netns else []) + list(args)
 
 
@@ -364,8 +364,8 @@ def _end_settings(end):
         yield ['route', 'replace', str(route.dst)] + via + ['dev', end.ifname, 'proto', 'static']
 
 
-def _end_up_lines(end):
-    return [exec_line('ExecStart', _ip(end.netns, *args)) for args in _end_settings(end)]
+def end_up_lines(end):
+    return [exec_line('ExecStart', ip_argv(end.netns, *args)) for args in _end_settings(end)]
 
 
 def _pair(spec):
@@ -378,7 +378,7 @@ def _pair(spec):
 def veth_stop_lines(spec):
     # Deleting the end inside the namespace deletes the pair, and cannot touch a host link.
     inside = spec.end if spec.end.netns is not None else spec.peer
-    return [exec_line('ExecStop', _ip(inside.netns, 'link', 'del', inside.ifname), ignore_failure=True)]
+    return [exec_line('ExecStop', ip_argv(inside.netns, 'link', 'del', inside.ifname), ignore_failure=True)]
 
 
 _BATCH_WORD = re.compile(r'^[A-Za-z0-9_.:/@+=,-]+$')
@@ -421,21 +421,6 @@ def veth_files(netns, veth_specs):
     if outside:
         files['outside'] = ''.join(outside)
     return files
-
-
-def wireguard_lines(spec):
-    """A WireGuard interface made on the host (its UDP socket stays there), set from its
-    root-only file and moved in by the helper, then its addresses and routes; deleting it
-    stops a wireguard-go daemon too. Only names reach the unit: never a key."""
-    end = spec.end
-    lines = [exec_line('ExecStart', ['/bin/sh', HELPER, 'wireguard', end.netns, end.ifname, spec.implementation])]
-    lines += _end_up_lines(end)
-    stop = [exec_line('ExecStop', _ip(end.netns, 'link', 'del', end.ifname), ignore_failure=True)]
-    return lines, stop
-
-
-# A host name as a WireGuard endpoint is looked up when the interface is set.
-NETWORK_ONLINE = 'network-online.target'
 
 
 CUSTOM_PHASES = ('up_outside', 'up_inside', 'down_inside', 'down_outside')
@@ -511,18 +496,15 @@ def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), ph
         start, stop = custom_lines(netns, kind, custom, phases_dir)
         stop_groups.append(stop)
     if kind in KINDS and specs:
-        # The engine makes the kind's links from the namespace's model, as the playbook does.
-        start = [exec_line('ExecStart', [ENGINE_LAUNCHER, 'start', netns, kind])]
-        stop_groups.append([exec_line('ExecStop', [ENGINE_LAUNCHER, 'stop', netns, kind], ignore_failure=True)])
+        lines = KINDS[kind].unit_lines(netns, specs)
+        if lines is None:
+            # The engine makes the kind's links from the namespace's model, as the playbook does.
+            lines = ([exec_line('ExecStart', [ENGINE_LAUNCHER, 'start', netns, kind])],
+                     [[exec_line('ExecStop', [ENGINE_LAUNCHER, 'stop', netns, kind], ignore_failure=True)]], [])
+        start, stop_groups, wants = lines[0], stop_groups + lines[1], lines[2]
     for spec in specs:
         if kind == 'veth':
             stop_groups.append(veth_stop_lines(spec))
-        elif kind not in KINDS:
-            spec_start, spec_stop = wireguard_lines(spec)
-            if kind == 'wireguard' and any(peer.endpoint_is_name for peer in spec.peers) and not wants:
-                wants.append(NETWORK_ONLINE)
-            start += spec_start
-            stop_groups.append(spec_stop)
         for end in spec.ends:
             if end.netns not in (None, netns) and end.netns not in others:
                 others.append(end.netns)

@@ -587,7 +587,7 @@ changes:
 
 from ansible_collections.netns.systemd.plugins.module_utils._chain import StartFailed, apply_chain, plan_chain, units_of
 from ansible_collections.netns.systemd.plugins.module_utils._converge import LinkPlan, converge_each, converge_kinds_live
-from ansible_collections.netns.systemd.plugins.module_utils._host import live_specs, parse_entries
+from ansible_collections.netns.systemd.plugins.module_utils._host import check_kinds, live_specs, parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._hostnet import HostNet, host_before, host_drift, host_leftovers, made_bridges, manages_host
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.macvlan import MODES as MACVLAN_MODES
 from ansible_collections.netns.systemd.plugins.module_utils._module import ROUTES, finish, new_module, run_safely
@@ -599,7 +599,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._paths import HOST_D
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import check_sysctl_keys, converge_sysctls
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures, systemctl_runner, unit_states
 from ansible_collections.netns.systemd.plugins.module_utils._units import BRIDGE_KIND, HOST_UNIT, link_unit
-from ansible_collections.netns.systemd.plugins.module_utils._wireguard import check_tools, converge_wireguard
 
 # A phase may carry a secret (a key): never logged, never in a unit (see the docs).
 _PHASE = dict(type='str', no_log=True)
@@ -667,7 +666,7 @@ def main():
         else:
             host.check(module.run_command)
         check_sysctl_keys(entries)
-        check_tools(entries, module.run_command, module.get_bin_path)
+        check_kinds(entries, module.run_command, module.get_bin_path)
         with Rulesets(entries, module.run_command) as rulesets:
             rulesets.check()
             return run_checked(entries, host, before, rulesets)
@@ -693,7 +692,7 @@ def main():
                 live_plan.close()
 
     def start_unit(spec):
-        # A WireGuard interface deleted by hand while its unit is active: made again by the unit.
+        # A link only its unit makes (a WireGuard interface) deleted by hand while the unit is active.
         systemctl('restart', link_unit(spec.kind, spec.end.netns))
 
     def converge_inside(entries, rulesets, check_mode, lines, file_diffs, changed_files):
@@ -702,11 +701,10 @@ def main():
         the errors returned, one line each. ``changed_files``: the private files this run writes."""
         sysctl_lines, sysctl_errors = converge_sysctls(entries, check_mode)
         nft_lines, nft_diffs, nft_errors = rulesets.converge(check_mode)
-        fdb_lines, fdb_errors = converge_kinds_live(entries, check_mode)
-        wg_lines, wg_errors = converge_wireguard(entries, module.run_command, check_mode, changed_files)
-        lines.extend(sysctl_lines + nft_lines + fdb_lines + wg_lines)
+        kind_lines, kind_errors = converge_kinds_live(entries, check_mode, run=module.run_command, changed_files=changed_files)
+        lines.extend(sysctl_lines + nft_lines + kind_lines)
         file_diffs.extend(nft_diffs)
-        return [error for found in (sysctl_errors, nft_errors, fdb_errors, wg_errors) for _name, error in sorted(found.items())]
+        return [error for found in (sysctl_errors, nft_errors, kind_errors) for _name, error in sorted(found.items())]
 
     def converge_host(host, before, check_mode, lines, file_diffs, warnings, starting=()):
         """What no longer is on the host removed, then (when ``live``) the host compared with

@@ -171,7 +171,7 @@ problems:
 from ansible_collections.netns.systemd.plugins.module_utils._binding import parse_bindings
 from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._info import GATHER, gather_info, health
-from ansible_collections.netns.systemd.plugins.module_utils._model import wireguard_secrets
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.wireguard import wireguard_secrets
 from ansible_collections.netns.systemd.plugins.module_utils._module import new_module, run_safely
 from ansible_collections.netns.systemd.plugins.module_utils._paths import UNIT_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import systemctl_runner, unit_states

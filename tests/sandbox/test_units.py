@@ -12,7 +12,8 @@ from ansible_collections.netns.systemd.plugins.module_utils._converge import con
 from ansible_collections.netns.systemd.plugins.module_utils._engine import ENTRY, engine_files, launcher_text, model_text
 from ansible_collections.netns.systemd.plugins.module_utils._files import rewrite_in_place, write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._host import boot_eligible, parse_entries
-from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, ENGINE_DIR, ENGINE_LAUNCHER, HELPER, MODEL_DIR, NS_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_DIR, BOOT_MARKS, ENGINE_DIR, ENGINE_LAUNCHER, HELPER, MODEL_DIR, NS_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     CREATOR_WORKER_TEMPLATE,
@@ -66,7 +67,11 @@ def link_dropins(entry, kind):
     """{unit: what systemd runs for it} for the links of one kind, with the files they read
     written where the units read them (phase files, WireGuard files; a veth worker's namespace
     files)."""
-    for path, content in phase_files(entry) + sorted(entry.wireguard_files().items()):
+    private = {}
+    for name in KINDS:
+        if KINDS[name].private_dir:
+            private.update(entry.private_files(name, os.path.join(BOOT_DIR, KINDS[name].private_dir)))
+    for path, content in phase_files(entry) + sorted(private.items()):
         write_atomically(path, content, mode=0o600, dir_mode=0o700)
     dropins = entry.dropins(kind)
     if kind == 'veth':

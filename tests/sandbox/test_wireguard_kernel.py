@@ -14,9 +14,9 @@ import pytest
 
 import kernel
 from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_links
-from ansible_collections.netns.systemd.plugins.module_utils._host import live_specs, parse_entries
+from ansible_collections.netns.systemd.plugins.module_utils._host import check_kinds, live_specs, parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
-from ansible_collections.netns.systemd.plugins.module_utils._wireguard import check_tools, conf_path, converge_wireguard
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.wireguard import conf_path, converge_wireguard
 from test_units import link_dropins, run_exec_lines
 
 UNIT = 'netns-wireguard@vpn.service'
@@ -221,19 +221,19 @@ def test_missing_tools_and_a_missing_kernel_type_are_refused_before_any_change(h
     entries = vpn(hosts)
     before = kernel.state()
     installed = {'wg': '/usr/bin/wg', 'wireguard-go': '/usr/bin/wireguard-go'}
-    check_tools(entries, kernel.run, installed.get)
+    check_kinds(entries, kernel.run, installed.get)
     with pytest.raises(InvalidInput, match=r'wireguard vpn:wg0: wg \(wireguard-tools\) is not installed'):
-        check_tools(entries, kernel.run, {}.get)
+        check_kinds(entries, kernel.run, {}.get)
     if hosts['implementation'] == 'userspace':
         with pytest.raises(InvalidInput, match='wireguard-go is not installed on the host, and is needed for implementation userspace'):
-            check_tools(entries, kernel.run, {'wg': '/usr/bin/wg'}.get)
+            check_kinds(entries, kernel.run, {'wg': '/usr/bin/wg'}.get)
     if not kernel_has_wireguard():
         link = {'type': 'wireguard', 'name': 'wg0', 'private_key': hosts['a_private'], 'implementation': 'kernel'}
         kernel_only = parse_entries([{'name': 'vpn', 'links': [link]}])
         with pytest.raises(InvalidInput, match='implementation kernel, but this kernel has no WireGuard link type'):
-            check_tools(kernel_only, kernel.run, installed.get)
+            check_kinds(kernel_only, kernel.run, installed.get)
         auto = parse_entries([{'name': 'vpn', 'links': [{'type': 'wireguard', 'name': 'wg0', 'private_key': hosts['a_private']}]}])
         with pytest.raises(InvalidInput, match='needed since this kernel has no WireGuard link type'):
-            check_tools(auto, kernel.run, {'wg': '/usr/bin/wg'}.get)
+            check_kinds(auto, kernel.run, {'wg': '/usr/bin/wg'}.get)
     # The probe's namespace is gone with it: nothing was made.
     assert kernel.state() == before

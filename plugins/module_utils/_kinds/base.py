@@ -17,6 +17,11 @@ class Kind:
     name = None
     # Ordered before network-pre.target (True), or not, since its unit may wait for the host.
     early = False
+    # Made only by its unit: a missing one is made again by starting the unit (the converger's
+    # step says so), not by the converger.
+    by_unit = False
+    # The directory below BOOT_DIR of its root-only files (private_files), or None.
+    private_dir = None
 
     def default_name(self, netns, item):
         """The link's name when the item gives none."""
@@ -55,6 +60,21 @@ class Kind:
         """The step that takes it away, or None for the converger's: deleted once checked to be of this kind."""
         return None
 
-    def converge_live(self, entries, handles, check_mode):
-        """([lines], {netns: error}) of what the kind compares and sets on its links that exist."""
+    def check_host(self, specs, run, which):
+        """InvalidInput before any change when the links of ``specs`` cannot be made on this
+        host (a tool missing); ``run(argv)`` runs a command, ``which(name)`` finds one."""
+        return None
+
+    def private_files(self, netns, specs, directory):
+        """{path: text} of the root-only files of the links of ``specs`` in ``directory``."""
+        return {}
+
+    def unit_lines(self, netns, specs):
+        """(start lines, stop line groups, units wanted) of its unit's drop-in, or None for
+        the engine's: netns-engine start and stop NAME KIND."""
+        return None
+
+    def converge_live(self, entries, handles, check_mode, run=None, changed_files=()):
+        """([lines], {netns: error}) of what the kind compares and sets on its links that exist
+        (``run``: runs a command; ``changed_files``: the private files this run writes)."""
         return [], {}

@@ -11,10 +11,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.netns.systemd.plugins.module_utils._kinds import macvlan, move, vxlan
+from ansible_collections.netns.systemd.plugins.module_utils._kinds import macvlan, move, vxlan, wireguard
 
 KINDS = dict((kind.name, kind) for kind in (
     macvlan.KIND,
     move.KIND,
     vxlan.KIND,
+    wireguard.KIND,
 ))

@@ -108,7 +108,7 @@ class Vxlan(Kind):
 
     # -- its FDB, read back through netlink
 
-    def converge_live(self, entries, handles, check_mode):
+    def converge_live(self, entries, handles, check_mode, run=None, changed_files=()):
         """([lines], {netns: error}) for the FDB of the vxlans of the present entries whose
         namespace and device exist: missing entries towards remotes added, others removed;
         nothing changes in ``check_mode``."""

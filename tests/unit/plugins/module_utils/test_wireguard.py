@@ -14,9 +14,8 @@ import pytest
 
 from ansible_collections.netns.systemd.plugins.module_utils._chain import apply_chain, plan_chain
 from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries
-from ansible_collections.netns.systemd.plugins.module_utils._model import wireguard_spec
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
-from ansible_collections.netns.systemd.plugins.module_utils._wireguard import differences, parse_dump, render_conf
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.wireguard import differences, parse_dump, render_conf, wireguard_spec
 
 
 def key(n):
