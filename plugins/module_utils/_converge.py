@@ -16,7 +16,7 @@ import errno
 
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends
-from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, describe_end
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._netns import create_missing_netns, remove_netns
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles, NetlinkError

@@ -181,7 +181,6 @@ def wireguard_spec(item, where, defaults=None):
     return spec
 
 
-
 def kernel_has_wireguard(run):
     """Whether this kernel makes WireGuard links, tried in a new, empty namespace that goes
     away with the probe: (True, '') or (False, what ip said)."""
