@@ -214,7 +214,9 @@ RemainAfterExit=yes
 
 # A custom type's unit runs the user's shell: left as it is.
 LINK_TEMPLATE = _link_template(_EARLY)
-MACVLAN_TEMPLATE = _link_template(_STOPPED_AT_SHUTDOWN, HARDENING)
+# The unit of every kind of _kinds.table: hardened, and not before network-pre.target, since it
+# may wait for the host (a parent, a device, an underlay, a host name to look up).
+KIND_TEMPLATE = _link_template(_STOPPED_AT_SHUTDOWN, HARDENING)
 
 VETH_TEMPLATE = HEADER + '''\
 # The veth links of the network namespace named by the instance: netns-veth-up@ (systemctl
@@ -322,7 +324,7 @@ WantedBy=%s
 
 def link_template_text(kind):
     if kind in KINDS:
-        return LINK_TEMPLATE if KINDS[kind].early else MACVLAN_TEMPLATE
+        return KIND_TEMPLATE
     return {'veth': VETH_TEMPLATE, BRIDGE_KIND: BRIDGE_TEMPLATE}.get(kind, LINK_TEMPLATE)
 
 

@@ -15,8 +15,6 @@ __metaclass__ = type
 
 class Kind:
     name = None
-    # Ordered before network-pre.target (True), or not, since its unit may wait for the host.
-    early = False
     # Made only by its unit: a missing one is made again by starting the unit (the converger's
     # step says so), not by the converger.
     by_unit = False

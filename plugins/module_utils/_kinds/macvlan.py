@@ -23,7 +23,7 @@ MODES = ('private', 'vepa', 'bridge', 'passthru', 'source')
 class Macvlan(Kind):
     name = 'macvlan'
     # Its unit waits for the parent (a NIC named late, a bridge made by another unit): it is
-    # not ordered before network-pre.target (Kind.early), and nothing else of the host waits with it.
+    # not ordered before network-pre.target (_units.KIND_TEMPLATE), and nothing else of the host waits with it.
 
     def default_name(self, netns, item):
         return 'mv-%s' % netns

@@ -46,7 +46,7 @@ def default_route_indexes(rtnl):
 
 class Move(Kind):
     name = 'move'
-    # Its unit waits for the device (a NIC named late): not before network-pre.target (Kind.early).
+    # Its unit waits for the device (a NIC named late): not before network-pre.target (_units.KIND_TEMPLATE).
     moved_dir = MOVED_DIR
 
     def default_name(self, netns, item):

@@ -29,7 +29,7 @@ ALL_ZERO = '00:00:00:00:00:00'
 
 class Vxlan(Kind):
     name = 'vxlan'
-    # Its unit waits for the underlay: it is not ordered before network-pre.target (Kind.early).
+    # Its unit waits for the underlay: it is not ordered before network-pre.target (_units.KIND_TEMPLATE).
 
     def default_name(self, netns, item):
         return 'vx-%s' % netns

@@ -19,8 +19,8 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     BOOT_UNIT_TEXT,
     CREATOR_TEMPLATE,
     CREATOR_WORKER_TEMPLATE,
+    KIND_TEMPLATE,
     LINK_TEMPLATE,
-    MACVLAN_TEMPLATE,
     VETH_TEMPLATE,
     VETH_WORKER_TEMPLATE,
     quote_arg,
@@ -36,15 +36,15 @@ def private_dirs(tmp_path):
 
 
 def test_templates_bind_links_to_the_creator_and_order_before_the_network():
-    for template in (LINK_TEMPLATE, VETH_TEMPLATE, MACVLAN_TEMPLATE):
+    for template in (LINK_TEMPLATE, VETH_TEMPLATE, KIND_TEMPLATE):
         assert 'BindsTo=netns_name@%i.service' in template and 'After=netns_name@%i.service' in template
         # Pulled in by the creator's drop-in, never enabled on their own.
         assert '[Install]' not in template
     for template in (CREATOR_TEMPLATE, LINK_TEMPLATE, VETH_TEMPLATE, BOOT_UNIT_TEXT):
         assert 'Before=network-pre.target shutdown.target' in template and 'Conflicts=shutdown.target' in template
     # A macvlan unit may wait for its parent: nothing else of the host waits with it.
-    assert 'network-pre' not in MACVLAN_TEMPLATE and 'Conflicts=shutdown.target' in MACVLAN_TEMPLATE
-    for template in (CREATOR_TEMPLATE, CREATOR_WORKER_TEMPLATE, LINK_TEMPLATE, MACVLAN_TEMPLATE, VETH_TEMPLATE, VETH_WORKER_TEMPLATE,
+    assert 'network-pre' not in KIND_TEMPLATE and 'Conflicts=shutdown.target' in KIND_TEMPLATE
+    for template in (CREATOR_TEMPLATE, CREATOR_WORKER_TEMPLATE, LINK_TEMPLATE, KIND_TEMPLATE, VETH_TEMPLATE, VETH_WORKER_TEMPLATE,
                      BOOT_UNIT_TEXT):
         assert '%I' not in template and 'DefaultDependencies=no' in template
     assert 'PrivateNetwork' not in CREATOR_TEMPLATE
