@@ -177,7 +177,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
     index = dropin_index(unit_dir)
     for entry in entries:
         existing_dropins = managed_dropins(entry.name, unit_dir, index)
-        # What the namespace's veths and sysctls are, for its units and for the boot batch alike.
+        # The bridges its veths' host ends join, for its bridge unit.
         ns_dir = os.path.join(boot_dir, os.path.basename(NS_DIR), entry.name)
         declared = entry.files() if entry.state == 'present' else {}
         _plan_tree(plan, ns_dir, dict((os.path.join(ns_dir, name), text) for name, text in declared.items()), plan.boot_files)

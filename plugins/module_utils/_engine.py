@@ -7,6 +7,10 @@ items netns_chain was given, one root-only JSON file per namespace) as its input
 
 Its commands, for operators and for the units:
   plan NAME...       what the playbook's converger would do now for each namespace, in words
+  up NAME            the creator's work (netns_name-up@NAME.service): see _start.start_netns
+  links NAME         the veth unit's work (netns-veth-up@NAME.service): see _start.start_veths
+  boot               every namespace of the boot list and its veths, at once, in this
+                     process (netns-boot.service): see _start.boot
   start NAME KIND    the links of a kind of _kinds.table in namespace NAME, made and set as
                      the playbook's converger makes them (netns-KIND@NAME.service)
   stop NAME KIND     ... and removed, each checked to be of that kind
@@ -30,11 +34,12 @@ import subprocess
 import sys
 import time
 
-from ansible_collections.netns.systemd.plugins.module_utils import _converge, _host, _nftables, _sysctl
+from ansible_collections.netns.systemd.plugins.module_utils import _converge, _host, _nftables, _start, _sysctl
+from ansible_collections.netns.systemd.plugins.module_utils._files import read_file
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
-from ansible_collections.netns.systemd.plugins.module_utils._paths import HEADER, MODEL_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, HEADER, MODEL_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles
 from ansible_collections.netns.systemd.plugins.module_utils._units import PARENT_WAIT_SECONDS
 
@@ -139,13 +144,26 @@ def model_text(item):
     return json.dumps(item, sort_keys=True, indent=1) + '\n'
 
 
-def load_models(models_dir=MODEL_DIR):
-    """The namespace items of every model file, in name order."""
+def model_names(models_dir=MODEL_DIR):
+    """The names of the namespaces that have a model file, in order."""
+    return [os.path.basename(path)[:-len('.json')] for path in sorted(glob.glob(os.path.join(models_dir, '*.json')))]
+
+
+def load_models(models_dir=MODEL_DIR, names=None):
+    """The namespace items of every model file (or of those of ``names``), in name order."""
     items = []
-    for path in sorted(glob.glob(os.path.join(models_dir, '*.json'))):
-        with open(path) as f:
-            items.append(json.load(f))
+    for name in model_names(models_dir) if names is None else names:
+        text = read_file(os.path.join(models_dir, name + '.json'))
+        if text is None:
+            raise InvalidInput('netns %s has no model in %s: run the playbook again' % (name, models_dir))
+        items.append(json.loads(text))
     return items
+
+
+def load_entries(models_dir, names=None, sys_class_net=None):
+    """The NamespaceEntries of the model files (all, or those of ``names``; links may lead to
+    any namespace with a model)."""
+    return _host.parse_entries(load_models(models_dir, names), sys_class_net=sys_class_net, others=model_names(models_dir))
 
 
 def _run(argv):
@@ -237,7 +255,24 @@ def stop_kind(entries, name, kind):
         return list(plan.lines)
 
 
+def boot_all(models_dir, run=_run, boot_list=BOOT_LIST):
+    """What netns-boot.service does: the namespaces of the boot list that have a model, at
+    once; [messages]."""
+    names = [name for name in _start.boot_names(boot_list) if name in set(model_names(models_dir))]
+    if not names:
+        return []
+    try:
+        entries = load_entries(models_dir, names)
+    except (InvalidInput, ValueError) as exc:
+        return ['the models do not load (%s): every namespace is left to its units' % exc]
+    marked, messages = _start.boot(entries, run)
+    return messages + ['%d of %d namespaces up' % (len(marked), len(names))]
+
+
 USAGE = '''usage: netns-engine plan NAME...    what would be done now for each namespace, in words
+       netns-engine up NAME          namespace NAME made or adopted, and set up (netns_name-up@NAME)
+       netns-engine links NAME       its veths made or found, and set (netns-veth-up@NAME)
+       netns-engine boot             every namespace of the boot list, at once (netns-boot.service)
        netns-engine start NAME KIND  the links of KIND in NAME made and set (netns-KIND@NAME)
        netns-engine stop NAME KIND   ... and removed
        netns-engine version          this engine's content hash
@@ -259,9 +294,21 @@ def main(argv, out=None, err=None):
         if command == 'version':
             out.write(engine_files()[0] + '\n')
             return 0
+        if command == 'boot' and not names:
+            for line in boot_all(models_dir):
+                err.write('%s\n' % line)
+            return 0
+        if command in ('up', 'links') and len(names) == 1:
+            entry = _present(load_entries(models_dir, names), names[0])
+            lines = _start.start_netns(entry, _run) if command == 'up' else _start.start_veths(entry)
+            for line in lines:
+                err.write('%s\n' % line)
+            return 0
         if command in ('start', 'stop') and len(names) == 2 and names[1] in KINDS:
             # The units run before the host is complete (a parent named late): no host checks.
-            entries = _host.parse_entries(load_models(models_dir), sys_class_net=None)
+            # A stop after the model went (the namespace declared absent) has nothing to read.
+            gone = command == 'stop' and names[0] not in model_names(models_dir)
+            entries = [] if gone else load_entries(models_dir, names[:1])
             act = start_kind if command == 'start' else stop_kind
             for line in act(entries, names[0], names[1]):
                 err.write('%s\n' % line)

@@ -17,10 +17,10 @@ import os
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, veth_spec
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
-from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables, render_nftables_file
+from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables
 from ansible_collections.netns.systemd.plugins.module_utils._hostnet import bridge_port_file, parse_egress
 from ansible_collections.netns.systemd.plugins.module_utils._paths import NS_DIR, PHASES_DIR
-from ansible_collections.netns.systemd.plugins.module_utils._sysctl import parse_sysctl, render_sysctl_file
+from ansible_collections.netns.systemd.plugins.module_utils._sysctl import parse_sysctl
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     BRIDGE_KIND,
     BUILTIN_KINDS,
@@ -31,7 +31,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     link_unit,
     render_dropin,
     render_link_dropins,
-    veth_files,
 )
 
 
@@ -72,17 +71,9 @@ class NamespaceEntry:
         return [creator_unit(self.name)] + [link_unit(kind, self.name) for kind in self.kinds]
 
     def files(self):
-        """{name: text} of the files in ns/NAME/ that the units and the boot batch run: the
-        veths (veth_files; the namespace's own inside file always, with lo up), the sysctls and
-        the nftables ruleset."""
-        files = veth_files(self.name, self.links.get('veth', ()))
-        if self.sysctl:
-            files['sysctl'] = render_sysctl_file(self.sysctl, self.sysctl_ignore_missing)
-        if self.nftables is not None:
-            files['nftables'] = render_nftables_file(self.nftables)
-        if self.bridge_ports:
-            files[BRIDGE_KIND] = bridge_port_file(self.bridge_ports)
-        return files
+        """{name: text} of the files in ns/NAME/ that its bridge unit runs: the bridges its
+        veths' host ends join."""
+        return {BRIDGE_KIND: bridge_port_file(self.bridge_ports)} if self.bridge_ports else {}
 
     def private_files(self, kind, directory):
         """{path: text} of the root-only files of its links of ``kind`` (a kind of _kinds.table)
@@ -156,9 +147,10 @@ def _check_dns(dns, where):
     return dns
 
 
-def parse_entries(namespaces, sys_class_net='/sys/class/net'):
+def parse_entries(namespaces, sys_class_net='/sys/class/net', others=()):
     """Every NamespaceEntry of the host, validated whole before anything is touched
-    (``sys_class_net`` None: macvlan parents are not looked for)."""
+    (``sys_class_net`` None: macvlan parents are not looked for; ``others``: names of
+    namespaces not in ``namespaces`` that links may lead to)."""
     entries, seen, specs = [], set(), []
     for index, item in enumerate(namespaces):
         name = item.get('name')
@@ -221,7 +213,7 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net'):
     check_unique_ends(specs)
     for spec in specs:
         for end in spec.ends:
-            if end.netns is not None and end.netns not in seen:
+            if end.netns is not None and end.netns not in seen and end.netns not in others:
                 raise InvalidInput('%s: netns %r is not in the list of namespaces of this host' % (spec.label, end.netns))
     return entries
 

@@ -20,7 +20,7 @@ import socket
 from ansible_collections.netns.systemd.plugins.module_utils._chain import dropin_index
 from ansible_collections.netns.systemd.plugins.module_utils._files import read_file
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import NETNS_RUN_DIR, list_netns, netns_id
-from ansible_collections.netns.systemd.plugins.module_utils._paths import DROPIN_NAME, NS_DIR, UNIT_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._paths import DROPIN_NAME, MODEL_DIR, UNIT_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._snapshot import IFF_UP, address_of, kind_of, macvlan_mode_of
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import parse_systemctl_show
 from ansible_collections.netns.systemd.plugins.module_utils._units import creator_unit, link_unit
@@ -202,14 +202,14 @@ def bound_services(unit_dir=UNIT_DIR):
     return found
 
 
-def collection_units(names, unit_dir=UNIT_DIR, ns_dir=NS_DIR):
+def collection_units(names, unit_dir=UNIT_DIR, model_dir=MODEL_DIR):
     """{netns: [unit]} of the namespaces the collection manages (a creator's drop-in or its
-    ns/NAME files): the creator, then its link units."""
+    model file): the creator, then its link units."""
     index = dropin_index(unit_dir)
     found = {}
     for name in names:
         kinds = sorted(index.get(name, {}))
-        if kinds or os.path.isdir(os.path.join(ns_dir, name)) or os.path.lexists(os.path.join(unit_dir, creator_unit(name) + '.d')):
+        if kinds or os.path.lexists(os.path.join(model_dir, name + '.json')) or os.path.lexists(os.path.join(unit_dir, creator_unit(name) + '.d')):
             found[name] = [creator_unit(name)] + [link_unit(kind, name) for kind in kinds]
     return found
 
@@ -222,7 +222,7 @@ def netns_ids(run):
     return dict((item['name'], item.get('id')) for item in json.loads(out) if 'name' in item)
 
 
-def gather_info(handles, run, unit_states, names=None, what=GATHER, pid=None, unit_dir=UNIT_DIR, ns_dir=NS_DIR, declared_services=None):
+def gather_info(handles, run, unit_states, names=None, what=GATHER, pid=None, unit_dir=UNIT_DIR, model_dir=MODEL_DIR, declared_services=None):
     """The host's namespaces (those of ``names``, or all) with what ``what`` asks for, the
     unnamed namespaces processes hold, the host's links, and where ``pid`` is.
     ``unit_states(units)`` gives {unit: (active, enabled)}; ``run(argv)`` runs a command;
@@ -235,7 +235,7 @@ def gather_info(handles, run, unit_states, names=None, what=GATHER, pid=None, un
     ids = netns_ids(run)
     result = {'namespaces': {}, 'unnamed': [], 'host': {}}
     # Whether the collection manages a namespace is read from its files, whatever is gathered.
-    managed = collection_units(chosen, unit_dir, ns_dir)
+    managed = collection_units(chosen, unit_dir, model_dir)
     for name in chosen:
         result['namespaces'][name] = {'name': name, 'inode': named[name], 'nsid': ids.get(name), 'managed': name in managed}
     if 'links' in what or 'routes' in what:

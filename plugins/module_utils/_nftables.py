@@ -87,14 +87,21 @@ class Rulesets:
                 raise InvalidInput('netns %s: the nftables ruleset does not load (line 1 is the flush ruleset before '
                                    'it): %s' % (name, said))
 
-    def converge(self, check_mode):
+    def converge(self, check_mode, fresh=()):
         """Compare the ruleset of every namespace that exists with its file, and load the file
-        where they differ unless ``check_mode``: ([lines], [file diffs], {netns: error})."""
+        where they differ unless ``check_mode``: ([lines], [file diffs], {netns: error}).
+        Namespaces of ``fresh`` (made just now, with no rules) get their file loaded without
+        a comparison."""
         lines, diffs, errors = [], [], {}
         for name in sorted(self.files):
             if netns_id(name) is None:
                 continue
             try:
+                if name in fresh and not check_mode:
+                    with inside(name):
+                        self._nft('-f', self.files[name])
+                    lines.append('~ nftables %s' % name)
+                    continue
                 with scratch_netns():
                     self._nft('-f', self.files[name])
                     wanted = self._nft('list', 'ruleset')

@@ -187,7 +187,8 @@ def _ifreq(sock, request, ifname):
     return fcntl.ioctl(sock.fileno(), request, _IFREQ.pack(ifname.encode(), b''))[16:]
 
 
-def _bring_loopback_up():
+def loopback_up():
+    """Bring up ``lo`` in the calling thread's namespace."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         flags = struct.unpack_from('H', _ifreq(sock, SIOCGIFFLAGS, 'lo'))[0]
@@ -242,7 +243,7 @@ def create_netns(name):
             return ino, False
     try:
         with scratch_netns():
-            _bring_loopback_up()
+            loopback_up()
             _mount(THREAD_NETNS, path, MS_BIND)
     except OSError as exc:
         _remove_name_file(path)

@@ -27,8 +27,6 @@ _KEY_RE = re.compile(r'^net(\.[A-Za-z0-9_-]+)+$')
 _WORD_RE = re.compile(r'^[A-Za-z0-9_.:,/+-]+$')
 _PER_DEVICE_RE = re.compile(r'^net\.(ipv4|ipv6)\.(conf|neigh)\.([^.]+)\.')
 _NOT_A_DEVICE = ('all', 'default', 'lo')
-# The first line of the units' file when missing keys are to be skipped (sysctl -e).
-IGNORE_MISSING_LINE = '# netns.systemd: skip keys this kernel does not have'
 PROC_SYS = '/proc/sys'
 
 
@@ -72,13 +70,6 @@ def parse_sysctl(where, settings):
                                % (where, key, device.group(3), device.group(1), device.group(2), key[device.end():]))
         parsed[key] = _value(where, key, settings[key])
     return parsed
-
-
-def render_sysctl_file(settings, ignore_missing=False):
-    """The file the units give to ``sysctl -p`` inside the namespace."""
-    lines = [IGNORE_MISSING_LINE] if ignore_missing else []
-    lines.extend('%s = %s' % (key, settings[key]) for key in sorted(settings))
-    return '\n'.join(lines) + '\n'
 
 
 def read_sysctl(key, root=PROC_SYS):

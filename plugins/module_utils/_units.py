@@ -163,7 +163,7 @@ ConditionPathExists=!%s/%%i
 
 [Service]
 Type=oneshot
-''' % (what, HELPER, requires, after, BOOT_MARKS) + HARDENING
+''' % (what, ENGINE_LAUNCHER, requires, after, BOOT_MARKS) + HARDENING
 
 
 _UNMARK = 'ExecStopPost=-rm -f %s/%%i\n' % BOOT_MARKS
@@ -188,11 +188,12 @@ ExecStop=-ip netns delete %i
 [Install]
 WantedBy=''' + INSTALL_TARGET + '\n'
 
-# One process: the name (a name file left by a crash is replaced), lo up, resolv.conf made
-# empty if missing (never through a link), and the namespace's inode recorded.
+# The engine (_start.start_netns): the name made or adopted (a name file left by a crash is
+# replaced), lo up, resolv.conf made empty if missing (never through a link), the sysctls and
+# ruleset of the model, and the namespace's inode recorded.
 CREATOR_WORKER_TEMPLATE = HEADER + _worker('Create or adopt network namespace %i', 'systemd-remount-fs.service') + '''\
-ExecStart=/bin/sh %s up %%i
-''' % HELPER
+ExecStart=%s up %%i
+''' % ENGINE_LAUNCHER
 
 
 def _link_template(early, hardening=''):
@@ -236,13 +237,13 @@ RemainAfterExit=yes
 ''' + HARDENING + _UNMARK
 
 # Requires= the creator: nothing of a namespace runs after its creator failed.
-VETH_WORKER_TEMPLATE = (HEADER + '# Its work: the files of %s/NAME/, NAME being the instance (netns.sh links NAME).\n' % NS_DIR
+VETH_WORKER_TEMPLATE = (HEADER + '# Its work: the veths of the model of NAME, the instance (netns-engine links NAME).\n'
                         + _worker('Create the veth links of network namespace %i', 'netns_name@%i.service', 'Requires=netns_name@%i.service\n')
-                        + 'ExecStart=/bin/sh %s links %%i\n' % HELPER)
+                        + 'ExecStart=%s links %%i\n' % ENGINE_LAUNCHER)
 
 BOOT_UNIT_TEXT = HEADER + '''\
-# Every enabled namespace of this host and its veth links, brought up at once at boot
-# (see the script). It marks each namespace it brought up whole, and the units of those
+# Every enabled namespace of this host and its veth links, brought up at once at boot by
+# the engine, in one process (netns-engine boot). It marks each namespace it brought up whole, and the units of those
 # then start without a process of their own; the units do the rest. It stays active until
 # shutdown, so that it runs once a boot (netns_chain starts it too, the first time).
 [Unit]
@@ -258,11 +259,11 @@ Type=oneshot
 RemainAfterExit=yes
 RuntimeDirectory=netns-systemd/booted netns-systemd/netns
 RuntimeDirectoryPreserve=yes
-ExecStart=/bin/sh %s boot
+ExecStart=%s boot
 %s
 [Install]
 WantedBy=%s
-''' % (HELPER, HELPER, HARDENING, INSTALL_TARGET)
+''' % (ENGINE_LAUNCHER, ENGINE_LAUNCHER, HARDENING, INSTALL_TARGET)
 
 
 # Not before network-pre.target: an adopted bridge (made by networkd or ifupdown) may come later.
@@ -370,59 +371,10 @@ def end_up_lines(end):
     return [exec_line('ExecStart', ip_argv(end.netns, *args)) for args in _end_settings(end)]
 
 
-def _pair(spec):
-    """The ends of a veth in the order it is made: from the host when one end is there (the
-    host cannot be named from inside a namespace)."""
-    end, peer = spec.end, spec.peer
-    return (peer, end) if end.netns is not None and peer.netns is None else (end, peer)
-
-
 def veth_stop_lines(spec):
     # Deleting the end inside the namespace deletes the pair, and cannot touch a host link.
     inside = spec.end if spec.end.netns is not None else spec.peer
     return [exec_line('ExecStop', ip_argv(inside.netns, 'link', 'del', inside.ifname), ignore_failure=True)]
-
-
-_BATCH_WORD = re.compile(r'^[A-Za-z0-9_.:/@+=,-]+$')
-
-
-def _batch_line(args):
-    # Batch lines are split on blanks with no quoting: every word must be plain (names and
-    # addresses are validated long before; this only guards the renderer).
-    for word in args:
-        if not _BATCH_WORD.match(word):
-            raise InvalidInput('%r cannot be written to an ip batch file' % (word,))
-    return ' '.join(args) + '\n'
-
-
-def _into(end):
-    return ['netns', end.netns] if end.netns else []
-
-
-def veth_files(netns, veth_specs):
-    """What the veths of ``netns`` are, as files the helper runs, at boot for every namespace
-    at once and from netns-veth-up@NETNS.service for this one: {'veth': a "NS1 IF1 NS2 IF2"
-    line per pair ("-" is the host), 'outside': ip batch lines for the host ends, 'in-NAME':
-    ip batch lines for the ends inside namespace NAME (the namespace's own starts with lo up)}.
-    Every line is idempotent: pairs are made or found by the helper, the rest is set or
-    replaced."""
-    files = {'in-%s' % netns: _batch_line(['link', 'set', 'lo', 'up'])}
-    pairs, outside = [], []
-    for spec in veth_specs:
-        first, second = _pair(spec)
-        pairs.append(_batch_line([first.netns or '-', first.ifname, second.netns or '-', second.ifname]))
-        for one in (first, second):
-            lines = [_batch_line(args) for args in _end_settings(one)]
-            if one.netns is None:
-                outside.extend(lines)
-            else:
-                key = 'in-%s' % one.netns
-                files[key] = files.get(key, '') + ''.join(lines)
-    if pairs:
-        files['veth'] = ''.join(pairs)
-    if outside:
-        files['outside'] = ''.join(outside)
-    return files
 
 
 CUSTOM_PHASES = ('up_outside', 'up_inside', 'down_inside', 'down_outside')
@@ -520,5 +472,5 @@ def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), ph
     dropins = {unit: render_dropin([], stop_groups, others)}
     if others:
         dropins[worker_unit(unit)] = render_dropin([], [], others, order_only=True,
-                                                   note='# Its work: %s/%s/ (netns.sh links %s).' % (NS_DIR, netns, netns))
+                                                   note='# Its work: the veths of the model (netns-engine links %s).' % netns)
     return dropins

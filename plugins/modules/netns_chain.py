@@ -29,23 +29,19 @@ description:
     the hash of its content; an older one is removed), with a model file per namespace in
     C(/etc/netns-systemd/model/NAME.json) (the item given here; mode 0600, since it may hold keys). On the host,
     C(/etc/netns-systemd/netns-engine plan NAME) says what a run of this module would change now in the namespace.
-  - The templates are static. What a namespace's veths are is rendered once, from the same model the
-    M(netns.systemd.netns_veth) and M(netns.systemd.netns_macvlan) modules converge, into plain files in
-    C(/etc/netns-systemd/ns/NAME/) (C(veth), a C(NS1 IF1 NS2 IF2) line per pair; C(outside) and C(in-NS),
-    C(ip -batch) lines for each end). The veth unit's worker C(netns-veth-up@NAME.service) runs them with
-    C(/etc/netns-systemd/netns.sh links NAME), and the boot batch runs the same files for every namespace at once.
-    The macvlan, move and vxlan units run the engine (C(netns-engine start NAME KIND), which makes their links with
-    this module's own code from the model); the wireguard and custom units carry their own lines in a drop-in (a
-    custom type's phases are root-only files that it names), and the bridge unit runs C(netns.sh ports NAME);
-    C(systemctl cat) shows what each unit runs.
-    The creator's work is C(netns.sh up NAME) in C(netns_name-up@NAME.service), pulled in with C(Requires=).
+  - The templates are static. The units run the engine on the model files, with this module's own code. The
+    creator's work is C(netns-engine up NAME) in C(netns_name-up@NAME.service), pulled in with C(Requires=); the veth
+    unit's worker C(netns-veth-up@NAME.service) runs C(netns-engine links NAME); the macvlan, move and vxlan units run
+    C(netns-engine start NAME KIND). The wireguard and custom units carry their own lines in a drop-in (a custom
+    type's phases are root-only files that it names), and the bridge unit runs C(/etc/netns-systemd/netns.sh ports
+    NAME) on C(/etc/netns-systemd/ns/NAME/bridge). C(systemctl cat) shows what each unit runs.
   - A veth unit makes its pair when neither end exists and keeps it when both ends are that pair; an interface
     of that name that is anything else (a host uplink, a bridge, a veth with another peer) makes the unit fail
     without touching it. Stopping a veth unit deletes the end inside the namespace only.
   - Installs and enables C(netns-boot.service), and starts it with the units when it is not active (it stays
     active until shutdown, so it runs once a boot). It brings up every namespace listed in
     C(/etc/netns-systemd/boot.list) (enabled, with veths only to enabled namespaces) with its veth links,
-    one C(ip -batch) for the host side of all of them and one per namespace. It marks each namespace it
+    in one process (C(netns-engine boot)), through a netlink socket per namespace. It marks each namespace it
     finished in C(/run/netns-systemd/booted/), and the workers of marked namespaces are skipped, so their
     units start without a process. Whatever it did not finish is left to the units. Stopping the creator
     or the veth unit removes the mark, so a later start does the work again.
@@ -77,11 +73,9 @@ extends_documentation_fragment:
   - netns.systemd.netns
 requirements:
   - systemd as the init system of the managed host
-  - pyroute2 >= 0.7.2 on the managed host, to converge live links, for the host's C(/usr/bin/python3), which the
-    engine the units of some kinds run is run with
+  - pyroute2 >= 0.7.2 on the managed host, for the module and for the host's C(/usr/bin/python3), which runs the
+    engine the units call
   - C(ip) (iproute2) on the managed host, which the units run
-  - C(nsenter) (util-linux) on the managed host, which the units enter namespaces with for sysctls and nftables
-  - C(sysctl) (procps) on the managed host, for O(namespaces[].sysctl)
   - C(nft) (nftables) on the managed host, for O(namespaces[].nftables), O(namespaces[].egress), O(namespaces[].ports)
     and a bridge's O(bridges[].egress)
   - C(wg) (wireguard-tools) on the managed host for a C(wireguard) link, and C(wireguard-go) where the kernel has no
@@ -144,13 +138,12 @@ options:
             inside a namespace changes the whole host). Keys of one interface (C(net.ipv4.conf.IF.*)) are refused
             but for C(all), C(default) and C(lo), since the units apply the sysctls when the namespace is made, before
             its links, which take the C(default) values.
-          - Written to C(/etc/netns-systemd/ns/NAME/sysctl), which the creator unit (or the boot batch) applies with
-            C(sysctl -p) inside the namespace each time it makes the namespace; each run compares the live values
+          - The creator unit (or the boot batch) sets them inside the namespace, from the model file, each time it
+            makes the namespace; each run compares the live values
             and sets those that differ (drift is a change). A key removed from this map keeps its value until the
             namespace is made again.
           - A key this kernel does not have is an error before anything changes, unless
             O(namespaces[].sysctl_ignore_missing) is set.
-          - Needs C(sysctl) (procps) and C(nsenter) (util-linux) on the host.
         type: dict
       sysctl_ignore_missing:
         description: Skip the keys of O(namespaces[].sysctl) that this kernel does not have, instead of failing.
@@ -161,13 +154,12 @@ options:
           - The nftables ruleset of the namespace, as C(nft -f) reads it (to take it from a file on the controller,
             use C(lookup('file', 'PATH'))). An empty ruleset leaves the namespace with no rules; without this option
             the namespace's rules are left alone.
-          - Checked with C(nft -c) before anything changes. Written to C(/etc/netns-systemd/ns/NAME/nftables) after
-            a C(flush ruleset) line, and loaded inside the namespace in one transaction by the creator unit (or the
-            boot batch) each time it makes the namespace.
+          - Checked with C(nft -c) before anything changes. Loaded inside the namespace in one transaction, after a
+            C(flush ruleset) line, by the creator unit (or the boot batch) each time it makes the namespace.
           - Each run compares C(nft list ruleset) inside the namespace with the same listing of the ruleset loaded
             into a new, empty namespace, and loads the ruleset again where they differ (drift is a change; with
             C(--diff) both listings are shown).
-          - Needs C(nft) (nftables) and C(nsenter) (util-linux) on the host.
+          - Needs C(nft) (nftables) on the host.
         type: str
       egress:
         description:
@@ -762,9 +754,9 @@ def main():
                 except NetnsError:
                     errors = None
             if errors is None:
-                # A namespace that did not exist before this run was made whole by its units
-                # from the files the boot batch runs (a test checks that these build what the
-                # converger builds): nothing of it is read again until the next run.
+                # A namespace that did not exist before this run was made whole by its units,
+                # which run this same code through the engine: nothing of it is read again
+                # until the next run.
                 live_lines, errors = converge_each(live_specs(entries, made), start_unit)
                 lines.extend(live_lines)
             problems.extend('netns %s: %s' % (name, error) for name, error in sorted(errors.items()))

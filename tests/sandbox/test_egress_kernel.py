@@ -1,5 +1,5 @@
 """Bridges, egress and port forwards for real, in the sandbox: the files the module renders,
-run by netns.sh as the units run them; packets from a namespace reach an "outside"
+run by the engine and netns.sh as the units run them; packets from a namespace reach an "outside"
 namespace that has no route back to it, and a forwarded port answers from there and from
 the host; the live host is compared with the files, repaired, and cleaned up on absent,
 while a table of the user's survives."""
@@ -18,6 +18,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._hostnet import FORW
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 from ansible_collections.netns.systemd.plugins.module_utils._paths import HELPER, HOST_DIR, NS_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
+from test_units import engine, install_models
 
 pytestmark = pytest.mark.skipif(not os.path.exists('/usr/sbin/nft') and not os.path.exists('/sbin/nft'), reason='nft is not installed')
 
@@ -41,6 +42,7 @@ def build(namespaces=None, bridges=None):
     """Every file of the namespaces and the host written, and run as the units run them."""
     write_atomically(HELPER, HELPER_SCRIPT)
     entries = parse_entries(NAMESPACES if namespaces is None else namespaces)
+    install_models([entry.model for entry in entries])
     host = HostNet.parse(entries, BRIDGES if bridges is None else bridges)
     for entry in entries:
         for name, text in entry.files().items():
@@ -48,9 +50,9 @@ def build(namespaces=None, bridges=None):
     for name, text in host.files().items():
         write_atomically(os.path.join(HOST_DIR, name), text)
     for entry in entries:
-        sh('up', entry.name)
+        assert engine('up', entry.name).returncode == 0
     for entry in entries:
-        sh('links', entry.name)
+        assert engine('links', entry.name).returncode == 0
         sh('ports', entry.name)
     return entries, host
 

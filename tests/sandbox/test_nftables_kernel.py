@@ -2,7 +2,6 @@
 namespace only, compared on each run, enforced, and loaded by the creator's work from the
 same file."""
 
-import os
 import socket
 import subprocess
 import time
@@ -10,12 +9,10 @@ import time
 import pytest
 
 import kernel
-from ansible_collections.netns.systemd.plugins.module_utils._files import write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import Rulesets
-from ansible_collections.netns.systemd.plugins.module_utils._paths import HELPER, NS_DIR
-from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
+from test_units import engine, install_models
 
 RULESET = '''
 table inet filter {
@@ -97,12 +94,8 @@ while True:
 
 
 def test_the_creator_loads_the_file_as_it_makes_the_namespace():
-    if not os.path.exists(HELPER):
-        write_atomically(HELPER, HELPER_SCRIPT)
     entry = parse_entries([{'name': 'blue', 'nftables': RULESET}])[0]
-    for name, text in entry.files().items():
-        write_atomically(os.path.join(NS_DIR, 'blue', name), text)
-    assert entry.files()['nftables'].startswith('flush ruleset\n')
-    proc = subprocess.run(['sh', HELPER, 'up', 'blue'], capture_output=True, text=True, check=False)
+    install_models([entry.model])
+    proc = engine('up', 'blue')
     assert proc.returncode == 0, proc.stderr
     assert 'tcp dport 8080 drop' in ruleset('blue')

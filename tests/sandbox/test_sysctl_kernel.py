@@ -1,5 +1,5 @@
 """Sysctls of a namespace for real: set by the module inside the namespace only, compared on
-each run, applied by the creator's work and by the boot batch from the same file."""
+each run, applied by the creator's work and by the boot batch (the engine) from the model."""
 
 import os
 import subprocess
@@ -10,9 +10,9 @@ import kernel
 from ansible_collections.netns.systemd.plugins.module_utils._files import write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
-from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, BOOT_MARKS, HELPER, NS_DIR
-from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, BOOT_MARKS
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import check_sysctl_keys, converge_sysctls
+from test_units import engine, install_models
 
 # Values no new namespace has by default.
 SETTINGS = {'net.core.somaxconn': 1234, 'net.ipv4.ip_local_port_range': [20000, 29999]}
@@ -24,14 +24,12 @@ def sysctl(netns, key):
 
 
 def helper(*args):
-    if not os.path.exists(HELPER):
-        write_atomically(HELPER, HELPER_SCRIPT)
-    return subprocess.run(['sh', HELPER] + list(args), capture_output=True, text=True, check=False)
+    return engine(*args)
 
 
 def write_files(entry):
-    for name, text in entry.files().items():
-        write_atomically(os.path.join(NS_DIR, entry.name, name), text)
+    """The model the engine reads, as netns_chain writes it."""
+    install_models([entry.model])
 
 
 def test_the_module_sets_them_inside_reports_drift_and_leaves_the_host_alone():
@@ -72,8 +70,7 @@ def test_the_creator_applies_the_file_and_fails_on_a_missing_key_unless_told_to_
     assert proc.returncode == 0, proc.stderr
     assert sysctl('blue', 'net.core.somaxconn') == '1234' and sysctl('blue', 'net.ipv4.ip_local_port_range') == '20000 29999'
     kernel.ip(None, 'netns', 'delete', 'blue')
-    with open(os.path.join(NS_DIR, 'blue', 'sysctl'), 'a') as f:
-        f.write('net.ipv4.no_such_key = 1\n')
+    write_files(parse_entries([{'name': 'blue', 'sysctl': dict(SETTINGS, **{'net.ipv4.no_such_key': 1})}], sys_class_net=None)[0])
     proc = helper('up', 'blue')
     assert proc.returncode != 0 and 'no_such_key' in proc.stderr
     kernel.ip(None, 'netns', 'delete', 'blue')

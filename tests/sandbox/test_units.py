@@ -19,7 +19,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     CREATOR_WORKER_TEMPLATE,
     VETH_WORKER_TEMPLATE,
     phase_files as unit_phase_files,
-    veth_files,
 )
 from exec_lines import systemd_unquote
 
@@ -35,6 +34,12 @@ def install_helper():
         if not os.path.exists(target):
             write_atomically(target, text)
     write_atomically(ENGINE_LAUNCHER, launcher_text(os.path.join(ENGINE_DIR, digest, ENTRY)), mode=0o755)
+
+
+def engine(*args):
+    """Run the installed engine as the units run it; the finished process."""
+    install_helper()
+    return subprocess.run([ENGINE_LAUNCHER] + list(args), capture_output=True, text=True, check=False)
 
 
 def install_models(items):
@@ -59,24 +64,26 @@ def run_exec_lines(unit_text, key='ExecStart'):
     return said
 
 
-def run_creator(netns):
+def run_creator(netns, item=None):
+    """What netns_name-up@NETNS runs, on the model of ``item`` (a bare namespace when none is
+    given and it has no model yet)."""
+    if item is not None or not os.path.exists(os.path.join(MODEL_DIR, '%s.json' % netns)):
+        install_models([item or {'name': netns}])
     return run_exec_lines(CREATOR_WORKER_TEMPLATE.replace('%i', netns))
 
 
 def link_dropins(entry, kind):
     """{unit: what systemd runs for it} for the links of one kind, with the files they read
-    written where the units read them (phase files, WireGuard files; a veth worker's namespace
-    files)."""
+    written where the units read them (phase files, WireGuard files, the namespace's model)."""
     private = {}
     for name in KINDS:
         if KINDS[name].private_dir:
             private.update(entry.private_files(name, os.path.join(BOOT_DIR, KINDS[name].private_dir)))
     for path, content in phase_files(entry) + sorted(private.items()):
         write_atomically(path, content, mode=0o600, dir_mode=0o700)
+    install_models([entry.model])
     dropins = entry.dropins(kind)
     if kind == 'veth':
-        for name, content in veth_files(entry.name, entry.links['veth']).items():
-            write_atomically(os.path.join(NS_DIR, entry.name, name), content)
         worker = 'netns-veth-up@%s.service' % entry.name
         dropins[worker] = VETH_WORKER_TEMPLATE.replace('%i', entry.name) + dropins.get(worker, '')
     return dropins
@@ -121,17 +128,19 @@ def boot(entries, key='ExecStart'):
 
 
 def run_boot_batch(entries, tmp_path):
-    """What netns-boot.service does at boot: the helper's boot, on the batch files netns_chain
-    plans (in the sandbox's own /etc/netns-systemd; unit files under tmp_path). Returns the
-    names it marked as done, and what it said."""
-    for path in (BOOT_MARKS, NS_DIR):
+    """What netns-boot.service does at boot: the engine's boot, on the boot list and model
+    files netns_chain plans (in the sandbox's own /etc/netns-systemd; unit files under
+    tmp_path). Returns the names it marked as done, and what it said."""
+    for path in (BOOT_MARKS, NS_DIR, MODEL_DIR):
         if os.path.isdir(path):
             shutil.rmtree(path)
     os.makedirs(BOOT_MARKS)     # RuntimeDirectory= of netns-boot.service
     plan = plan_chain(entries, {}, unit_dir=str(tmp_path / 'units'), etc_dir=str(tmp_path / 'etc'))
     for path, content in plan.boot_files.items():
-        write_atomically(path, content)
-    proc = subprocess.run(['sh', HELPER, 'boot'], capture_output=True, text=True, check=False)
+        write_atomically(path, content, mode=plan.modes.get(path, 0o644))
+    for path, content in plan.private_files.items():
+        write_atomically(path, content, mode=0o600, dir_mode=0o700)
+    proc = engine('boot')
     assert proc.returncode == 0, proc.stderr
     return sorted(os.listdir(BOOT_MARKS)), proc.stderr
 
@@ -200,7 +209,7 @@ def test_boot_batch_builds_the_same_kernel_state_as_the_units(tmp_path):
     kernel.ip(None, 'link', 'add', 'br0', 'type', 'bridge')
     entries = parse_entries(HOST)
     marked, messages = boot_with_batch(entries, tmp_path)
-    assert marked == ['blue', 'red'] and messages == ''
+    assert marked == ['blue', 'red'] and messages == '2 of 2 namespaces up\n'
     batched = _kernel_links()
     assert open('/etc/netns/blue/resolv.conf').read() == ''
     specs = [spec for entry in entries for kind in sorted(entry.links) for spec in entry.links[kind]]
@@ -219,11 +228,12 @@ def test_boot_batch_adopts_existing_names_and_runs_again(tmp_path):
     assert marked == ['blue', 'red']
     assert 'UP' in kernel.link('red', 'lo')['flags']
     assert kernel.addresses('blue', 've-blue1') == {'10.2.0.2/30'}
-    # A second run finds the links there: the host side fails, nothing is marked, the units
-    # redo the work (idempotently) and the state is unchanged.
+    # A second run finds the links there as the model has them: it changes nothing and marks
+    # both again; the units, run anyway, change nothing either.
     before = _kernel_links()
     marked, messages = run_boot_batch(entries, tmp_path / 'second')
-    assert marked == [] and 'the host side failed' in messages
+    assert marked == ['blue', 'red'] and messages == '2 of 2 namespaces up\n'
+    assert _kernel_links() == before
     boot(entries)
     assert _kernel_links() == before
 
@@ -296,7 +306,7 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
     # The creator pulls in its links: only it is enabled.
     assert 'Wants=netns-veth@blue.service' in plan.unit_files[os.path.join(unit_dir, 'netns_name@blue.service.d', 'netns-systemd.conf')]
     assert sorted(os.path.relpath(p, boot_dir) for p in plan.boot_files) == [
-        'boot.list', 'netns-engine', 'netns.sh', 'ns/blue/in-blue', 'ns/blue/outside', 'ns/blue/veth']
+        'boot.list', 'netns-engine', 'netns.sh']
     # The engine, in a directory named by its content, and the model it reads, root-only.
     digest = engine_files()[0]
     assert set(os.path.relpath(p, boot_dir).split(os.sep)[:2][1] for p in plan.code_files) == set([digest])
@@ -327,7 +337,7 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
     assert gone.stop == ['netns-veth@blue.service', 'netns_name@blue.service', 'netns-boot.service']
     assert gone.disable == ['netns_name@blue.service', 'netns-boot.service']
     # The templates, the boot unit and script go too once nothing on the host uses them.
-    assert gone.remove_paths == [os.path.join(boot_dir, 'boot.list'), os.path.join(boot_dir, 'ns', 'blue'),
+    assert gone.remove_paths == [os.path.join(boot_dir, 'boot.list'),
                                  os.path.join(boot_dir, 'model', 'blue.json'),
                                  os.path.join(unit_dir, 'netns-veth@blue.service.d', 'netns-systemd.conf'),
                                  os.path.join(unit_dir, 'netns_name@blue.service.d', 'netns-systemd.conf'),

@@ -86,12 +86,16 @@ def test_units_show_what_they_do(host):
     shown = host.check_output('systemctl cat netns-veth@blue.service')
     assert 'ExecStop=-ip -n blue link del veth-b' in shown
     assert 'BindsTo=netns_name@red.service' in shown and 'Requires=netns-veth-up@%i.service' in shown
-    # The worker runs the namespace's files, the same ones the boot batch runs for all.
+    # The worker runs the engine on the namespace's model, as the boot batch does for all.
     worker = host.check_output('systemctl cat netns-veth-up@blue.service')
-    assert 'ExecStart=/bin/sh /etc/netns-systemd/netns.sh links %i' in worker and '/etc/netns-systemd/ns/blue/' in worker
-    pairs = host.check_output('cat /etc/netns-systemd/ns/blue/veth').splitlines()
-    assert pairs == ['- ve-blue0 blue ve-blue1', 'blue veth-b red veth-r']
-    assert 'addr replace 10.1.0.3/24 dev veth-r' in host.check_output('cat /etc/netns-systemd/ns/blue/in-red')
+    assert 'ExecStart=/etc/netns-systemd/netns-engine links %i' in worker
+    creator = host.check_output('systemctl cat netns_name-up@blue.service')
+    assert 'ExecStart=/etc/netns-systemd/netns-engine up %i' in creator and 'netns.sh' not in creator
+    assert 'ExecStart=/etc/netns-systemd/netns-engine boot' in host.check_output('systemctl cat netns-boot.service')
+    model = json.loads(host.check_output('cat /etc/netns-systemd/model/blue.json'))
+    veths = [(link.get('name'), link.get('peer'), link.get('peer_netns')) for link in model['links'] if link.get('type', 'veth') == 'veth']
+    assert ('veth-b', 'veth-r', 'red') in veths
+    assert not host.file('/etc/netns-systemd/ns/blue').exists
     assert host.check_output('cat /etc/netns-systemd/boot.list').split() == ['blue', 'green', 'hub', 'red', 'vpn', 'wan', 'yellow']
 
 

@@ -17,9 +17,9 @@ def test_the_file_replaces_the_whole_ruleset_in_one_load():
     assert render_nftables_file('') == 'flush ruleset\n' and render_nftables_file('\n \n') == 'flush ruleset\n'
 
 
-def test_only_namespaces_with_a_ruleset_get_the_file():
+def test_only_namespaces_with_a_ruleset_get_one_loaded():
     entries = parse_entries([{'name': 'blue', 'nftables': 'table inet t {\n}'}, {'name': 'red'}, {'name': 'green', 'nftables': ''}])
-    assert [sorted(e.files()) for e in entries] == [['in-blue', 'nftables'], ['in-red'], ['in-green', 'nftables']]
+    assert [e.nftables for e in entries] == ['table inet t {\n}', None, '']
 
 
 @pytest.mark.parametrize('ruleset', [{'table': 'x'}, 'table inet t {\0}'])

@@ -12,10 +12,8 @@ import pytest
 from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import (
-    IGNORE_MISSING_LINE,
     parse_sysctl,
     read_sysctl,
-    render_sysctl_file,
     sysctl_changes,
     sysctl_path,
 )
@@ -50,17 +48,6 @@ def test_all_default_and_lo_are_not_interfaces_of_their_own():
     parsed = parse_sysctl('x', {'net.ipv4.conf.all.forwarding': 1, 'net.ipv4.conf.default.rp_filter': 2,
                                 'net.ipv6.conf.lo.disable_ipv6': 0})
     assert sorted(parsed) == ['net.ipv4.conf.all.forwarding', 'net.ipv4.conf.default.rp_filter', 'net.ipv6.conf.lo.disable_ipv6']
-
-
-def test_the_units_file_is_sorted_and_says_when_missing_keys_are_skipped():
-    settings = {'net.ipv4.ip_forward': '1', 'net.core.somaxconn': '1024'}
-    assert render_sysctl_file(settings) == 'net.core.somaxconn = 1024\nnet.ipv4.ip_forward = 1\n'
-    assert render_sysctl_file(settings, ignore_missing=True).splitlines()[0] == IGNORE_MISSING_LINE
-    entry = parse_entries([{'name': 'blue', 'sysctl': {'net.ipv4.ip_forward': 1}}])[0]
-    assert entry.files()['sysctl'] == 'net.ipv4.ip_forward = 1\n'
-    # Without veths too, the namespace's own inside file brings lo up (the batch marks it).
-    assert entry.files()['in-blue'] == 'link set lo up\n'
-    assert 'sysctl' not in parse_entries([{'name': 'blue'}])[0].files()
 
 
 def test_changes_and_missing_keys_are_read_from_the_tree(tmp_path):

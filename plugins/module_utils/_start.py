@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, netns.systemd developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the units of a namespace do when they start, run by the engine from the model:
+
+  start_netns    the creator's work: the namespace made or adopted, lo up, its resolv.conf
+                 made empty when missing, its sysctls and nftables ruleset, its inode recorded
+  start_veths    the veth unit's work: its pairs made or found (never taken over), their ends set
+  boot           both, for every namespace of the boot list at once, in this one process
+
+Each is made of the functions the playbook's converger runs (create_netns, LinkPlan,
+converge_sysctls, Rulesets): there is no second implementation. Private to the collection:
+not an API.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import time
+
+from ansible_collections.netns.systemd.plugins.module_utils._converge import LinkPlan
+from ansible_collections.netns.systemd.plugins.module_utils._files import is_regular_file, link_in_path, make_dirs, read_file, write_atomically
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
+from ansible_collections.netns.systemd.plugins.module_utils._nftables import Rulesets
+from ansible_collections.netns.systemd.plugins.module_utils._nsfs import create_netns, loopback_up, netns_id, netns_path, run_dir_lock
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, BOOT_MARKS, NETNS_ETC_DIR, NETNS_RECORDS
+from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles
+from ansible_collections.netns.systemd.plugins.module_utils._snapshot import Snapshot, kind_of
+from ansible_collections.netns.systemd.plugins.module_utils._sysctl import converge_sysctls
+
+# How long a veth unit waits for a veth of the same names whose peer is in another
+# namespace to go away with that namespace (its last process just left) before refusing.
+VETH_GONE_SECONDS = 30
+
+
+def make_resolver(name, etc_dir=NETNS_ETC_DIR):
+    """/etc/netns/NAME/resolv.conf made empty when missing, so that lookups inside fail rather
+    than reach the host's resolver; a link on the way is left alone, and said: [lines]."""
+    path = os.path.join(etc_dir, name, 'resolv.conf')
+    link = link_in_path(path)
+    if link is not None:
+        return ['! %s is a symbolic link: not making %s through it' % (link, path)]
+    if os.path.lexists(path):
+        return []
+    make_dirs(os.path.dirname(path))
+    write_atomically(path, '')
+    return ['+ empty %s' % path]
+
+
+def record_inode(name, records_dir=NETNS_RECORDS):
+    """Keep the inode of namespace ``name`` as made now, for netns_chain to compare later."""
+    inode = netns_id(name)
+    path = os.path.join(records_dir, name)
+    if inode is not None and link_in_path(path) is None:
+        write_atomically(path, '%d\n' % inode)
+
+
+def _inside(entries, run, fresh=()):
+    """The sysctls and rulesets of ``entries`` (namespaces that exist): ([lines], {netns: error})."""
+    lines, errors = converge_sysctls(entries, False)
+    with Rulesets(entries, run) as rulesets:
+        found, _diffs, failed = rulesets.converge(False, fresh=fresh)
+    lines.extend(found)
+    errors.update(failed)
+    return lines, errors
+
+
+def _stale(name):
+    """What to say of a name file in /run/netns that is no namespace (left by a crash), which
+    create_netns replaces: [line]."""
+    if netns_id(name) is None and os.path.lexists(netns_path(name)):
+        return ['! %s is not a namespace (left by a crash?): replacing it' % netns_path(name)]
+    return []
+
+
+def start_netns(entry, run, etc_dir=NETNS_ETC_DIR, records_dir=NETNS_RECORDS):
+    """The creator's work for ``entry``: [lines]; NetnsError when some of it failed."""
+    with run_dir_lock():
+        lines = _stale(entry.name)
+        _inode, created = create_netns(entry.name)
+    lines += ['+ netns %s' % entry.name] if created else []
+    if not created:
+        with NamespaceHandles() as handles:
+            with handles.inside(entry.name):
+                loopback_up()
+    lines.extend(make_resolver(entry.name, etc_dir))
+    found, errors = _inside([entry], run, fresh=[entry.name] if created else [])
+    lines.extend(found)
+    if errors:
+        raise NetnsError('; '.join(errors[name] for name in sorted(errors)))
+    record_inode(entry.name, records_dir)
+    return lines
+
+
+def _veth_going_away(specs):
+    """Whether an end of ``specs`` exists as a veth whose peer is in another namespace: one that
+    may be going away with that namespace."""
+    with NamespaceHandles() as handles:
+        for spec in specs:
+            for end in spec.ends:
+                if end.netns is not None and netns_id(end.netns) is None:
+                    continue
+                msg = Snapshot(handles.rtnl(end.netns)).links.get(end.ifname)
+                if msg is not None and kind_of(msg) == 'veth' and msg.get_attr('IFLA_LINK_NETNSID') is not None:
+                    return True
+    return False
+
+
+def start_veths(entry, seconds=VETH_GONE_SECONDS):
+    """The veth unit's work for ``entry``: each pair made when neither end exists, kept when
+    they are that pair, refused otherwise (after waiting for one that may be going away);
+    its ends set as declared: [lines]."""
+    specs = entry.links.get('veth', [])
+    deadline = time.time() + seconds
+    while True:
+        try:
+            with LinkPlan(specs, check_mode=False, conflict_hint='remove it, or rename the link') as plan:
+                plan.apply()
+                return list(plan.lines)
+        except InvalidInput:
+            if time.time() >= deadline or not _veth_going_away(specs):
+                raise
+        time.sleep(0.1)
+
+
+def boot_names(boot_list=BOOT_LIST):
+    """The names of the boot list: enabled namespaces whose veths lead only to enabled ones."""
+    return (read_file(boot_list) or '').split() if is_regular_file(boot_list) else []
+
+
+def _mark(name, marks_dir):
+    path = os.path.join(marks_dir, name)
+    if link_in_path(path) is None:
+        write_atomically(path, '')
+
+
+def _veths_of_each(entries):
+    """The veths of every entry in one plan; when that fails, of each entry on its own (one in
+    the way does not hold up the others): {netns: error}."""
+    groups = [[entry] for entry in entries]
+    for attempt in ([entries], groups):
+        errors = {}
+        for group in attempt:
+            specs = [spec for entry in group for spec in entry.links.get('veth', ())]
+            if not specs:
+                continue
+            try:
+                with LinkPlan(specs, check_mode=False, conflict_hint='remove it, or rename the link') as plan:
+                    plan.apply()
+            except (InvalidInput, NetnsError, OSError) as exc:
+                errors.update((entry.name, 'veth: %s' % exc) for entry in group)
+        if not errors or len(entries) == 1:
+            return errors
+    return errors
+
+
+def boot(entries, run, etc_dir=NETNS_ETC_DIR, records_dir=NETNS_RECORDS, marks_dir=BOOT_MARKS):
+    """Every namespace of ``entries`` and its veths brought up at once: the namespaces made
+    (or adopted) and their pairs made in one plan, then the inside of each. A namespace whose
+    work all succeeded is marked, and its units start without doing it again; anything else is
+    left to those units, which redo it. Returns ([marked], [messages])."""
+    names = [entry.name for entry in entries]
+    messages = []
+    with run_dir_lock():
+        for name in names:
+            messages.extend(_stale(name))
+        made = set(name for name in names if create_netns(name)[1])
+    adopted = [name for name in names if name not in made]
+    if adopted:
+        with NamespaceHandles() as handles:
+            for name in adopted:
+                with handles.inside(name):
+                    loopback_up()
+    errors = _veths_of_each(entries)
+    _lines, failed = _inside([entry for entry in entries if entry.name not in errors], run, fresh=made)
+    errors.update(failed)
+    marked = []
+    for entry in entries:
+        if entry.name in errors:
+            messages.append('%s is left to its units: %s' % (entry.name, errors[entry.name]))
+            continue
+        try:
+            messages.extend(line for line in make_resolver(entry.name, etc_dir) if line.startswith('!'))
+            record_inode(entry.name, records_dir)
+            _mark(entry.name, marks_dir)
+        except (InvalidInput, OSError) as exc:
+            messages.append('%s is left to its units: %s' % (entry.name, exc))
+            continue
+        marked.append(entry.name)
+    return marked, messages
