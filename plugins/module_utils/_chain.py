@@ -41,7 +41,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._paths import (
     ENGINE_DIR,
     ENGINE_LAUNCHER,
     HEADER,
-    HELPER,
     HOST_DIR,
     NETNS_ETC_DIR,
     MODEL_DIR,
@@ -50,7 +49,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._paths import (
     PHASES_DIR,
     UNIT_DIR,
 )
-from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import enabled_units
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     BATCHED_KINDS,
@@ -144,10 +142,9 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
     if present:
         templates = {creator_unit(''): CREATOR_TEMPLATE, worker_unit(creator_unit('')): CREATOR_WORKER_TEMPLATE, BOOT_UNIT: BOOT_UNIT_TEXT,
                      READY_TEMPLATE: READY_TEMPLATE_TEXT}
-        _plan_file(plan, os.path.join(boot_dir, os.path.basename(HELPER)), HELPER_SCRIPT, plan.boot_files)
         _plan_engine(plan, boot_dir)
-        # What 0.1.0 pre-releases wrote there: the batch files and script, replaced by ns/ and netns.sh.
-        for old in ('boot', 'boot.sh'):
+        # What 0.1.0 pre-releases wrote there: the batch files and scripts, replaced by the engine.
+        for old in ('boot', 'boot.sh', 'netns.sh'):
             if os.path.lexists(os.path.join(boot_dir, old)):
                 _plan_removal(plan, os.path.join(boot_dir, old))
         active, enabled = unit_state.get(BOOT_UNIT, (False, False))

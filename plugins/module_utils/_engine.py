@@ -11,6 +11,10 @@ Its commands, for operators and for the units:
   links NAME         the veth unit's work (netns-veth-up@NAME.service): see _start.start_veths
   boot               every namespace of the boot list and its veths, at once, in this
                      process (netns-boot.service): see _start.boot
+  host               forwarding and the owned NAT table (netns-host.service)
+  ports NAME         the host ends of NAME's veths join their bridges (netns-bridge@NAME)
+  unports NAME       ... and leave them
+  KIND-COMMAND ...   what a kind's unit runs in its own lines (wireguard NS IF HOW)
   start NAME KIND    the links of a kind of _kinds.table in namespace NAME, made and set as
                      the playbook's converger makes them (netns-KIND@NAME.service)
   stop NAME KIND     ... and removed, each checked to be of that kind
@@ -32,14 +36,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 
-from ansible_collections.netns.systemd.plugins.module_utils import _converge, _host, _nftables, _start, _sysctl
+from ansible_collections.netns.systemd.plugins.module_utils import _converge, _host, _hostnet, _nftables, _start, _sysctl
 from ansible_collections.netns.systemd.plugins.module_utils._files import read_file
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
-from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
-from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, HEADER, MODEL_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, HEADER, HOST_DIR, MODEL_DIR, NS_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles
 from ansible_collections.netns.systemd.plugins.module_utils._units import PARENT_WAIT_SECONDS
 
@@ -207,19 +210,6 @@ def _present(entries, name):
     return entry[0]
 
 
-def wait_for_host_links(needed, seconds=PARENT_WAIT_SECONDS, sys_class_net='/sys/class/net'):
-    """Wait until the host has each link of ``needed`` ([(what, name)]: a NIC named late, a
-    bridge made by another unit); NetnsError naming those still missing after ``seconds``."""
-    deadline = time.time() + seconds
-    while True:
-        missing = [(what, name) for what, name in needed if not os.path.exists(os.path.join(sys_class_net, name))]
-        if not missing:
-            return
-        if time.time() >= deadline:
-            raise NetnsError('; '.join('%s %s did not appear on the host within %d s' % (what, name, seconds) for what, name in missing))
-        time.sleep(0.1)
-
-
 def start_kind(entries, name, kind, seconds=PARENT_WAIT_SECONDS):
     """What netns-KIND@NAME.service does when it starts: the links of ``kind`` in ``name``
     made and set by the playbook's converger, then what the kind sets on them (a vxlan's
@@ -229,7 +219,7 @@ def start_kind(entries, name, kind, seconds=PARENT_WAIT_SECONDS):
     specs = entry.links.get(kind, [])
     with NamespaceHandles() as handles:
         needed = [('%s %s' % (kind, what), link) for spec in specs for what, link in found.waits_for(spec, handles)]
-    wait_for_host_links(needed, seconds)
+    _hostnet.wait_for_host_links(needed, seconds)
     with _converge.LinkPlan(specs, check_mode=False, conflict_hint='remove it, or rename the link') as plan:
         plan.apply()
         lines = list(plan.lines)
@@ -269,10 +259,24 @@ def boot_all(models_dir, run=_run, boot_list=BOOT_LIST):
     return messages + ['%d of %d namespaces up' % (len(marked), len(names))]
 
 
+def host_ports(netns, join, ns_dir=NS_DIR, host_dir=HOST_DIR):
+    """What netns-bridge@NETNS does: the host ends of its veths join their bridges (made, or
+    adopted and waited for), or leave them."""
+    ports = _hostnet.ports_of(read_file(os.path.join(ns_dir, netns, 'bridge')))
+    with NamespaceHandles() as handles:
+        if join:
+            _hostnet.join_ports(handles.rtnl(None), ports, _hostnet.bridge_settings_of(read_file(os.path.join(host_dir, 'bridges'))))
+        else:
+            _hostnet.leave_ports(handles.rtnl(None), ports)
+
+
 USAGE = '''usage: netns-engine plan NAME...    what would be done now for each namespace, in words
        netns-engine up NAME          namespace NAME made or adopted, and set up (netns_name-up@NAME)
        netns-engine links NAME       its veths made or found, and set (netns-veth-up@NAME)
        netns-engine boot             every namespace of the boot list, at once (netns-boot.service)
+       netns-engine host             forwarding and the NAT table of the host (netns-host.service)
+       netns-engine ports NAME       NAME's veths join their bridges (netns-bridge@NAME); unports: leave them
+       netns-engine wireguard NS IF HOW  a WireGuard interface made and moved in (netns-wireguard@NS)
        netns-engine start NAME KIND  the links of KIND in NAME made and set (netns-KIND@NAME)
        netns-engine stop NAME KIND   ... and removed
        netns-engine version          this engine's content hash
@@ -297,6 +301,17 @@ def main(argv, out=None, err=None):
         if command == 'boot' and not names:
             for line in boot_all(models_dir):
                 err.write('%s\n' % line)
+            return 0
+        commands = dict((name, function) for kind in KINDS.values() for name, function in kind.engine_commands().items())
+        if command in commands:
+            for line in commands[command](names, _run):
+                err.write('%s\n' % line)
+            return 0
+        if command == 'host' and not names:
+            _hostnet.apply_host(_hostnet.read_host_files(HOST_DIR), _run)
+            return 0
+        if command in ('ports', 'unports') and len(names) == 1:
+            host_ports(check_netns_name(names[0]), command == 'ports')
             return 0
         if command in ('up', 'links') and len(names) == 1:
             entry = _present(load_entries(models_dir, names), names[0])

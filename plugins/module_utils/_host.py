@@ -84,7 +84,7 @@ class NamespaceEntry:
         """{unit: drop-in} of the links of one kind; a custom kind is ordered after the
         built-in links of the namespace (a bridge port needs its veth)."""
         if kind == BRIDGE_KIND:
-            return {link_unit(kind, self.name): render_dropin([], [], note='# Its work: %s/%s/%s (netns.sh ports %s).'
+            return {link_unit(kind, self.name): render_dropin([], [], note='# Its work: %s/%s/%s (netns-engine ports %s).'
                                                               % (NS_DIR, self.name, BRIDGE_KIND, self.name))}
         builtin_units = [link_unit(k, self.name) for k in BUILTIN_KINDS if k in self.kinds]
         return render_link_dropins(self.name, kind, self.links.get(kind, ()), self.custom.get(kind), builtin_units, phases_dir)

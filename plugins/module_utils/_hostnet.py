@@ -5,10 +5,10 @@
 access through NAT (egress), port forwards, and the IPv4 forwarding these need.
 
 Everything is validated for the whole host before any change (HostNet.parse), then rendered
-into files the units run (host/bridges, host/nftables, host/forward and each namespace's
-ns/NAME/bridge); netns.sh applies them at boot and when a unit starts, and netns_chain
-compares the live host with them on each run (host_drift) and removes what is no longer
-wanted (host_leftovers). The NAT rules live in one table the collection owns,
+into files the units read (host/bridges, host/nftables, host/forward and each namespace's
+ns/NAME/bridge). The same functions apply them for the units (the engine's host, ports and
+unports commands) and for netns_chain, which compares the live host with them on each run
+(host_drift) and removes what is no longer wanted (host_leftovers). The NAT rules live in one table the collection owns,
 ``table inet netns_systemd``, replaced whole in one transaction; no other table is read,
 changed or flushed. Egress and port forwards are IPv4 (IPv6 forwarding would change how
 the host's own interfaces take router advertisements). Private to the collection: not an API.
@@ -18,27 +18,31 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import ipaddress
 import json
 import os
 import shutil
 import tempfile
+import time
 
-from ansible_collections.netns.systemd.plugins.module_utils._files import file_diff, read_file
+from ansible_collections.netns.systemd.plugins.module_utils._files import file_diff, is_regular_file, read_file, write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._model import parse_addresses, parse_port
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_ifname
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import scratch_netns
-from ansible_collections.netns.systemd.plugins.module_utils._paths import HELPER, RUN_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._paths import RUN_DIR
 
 TABLE = 'inet netns_systemd'
 FORWARD_KEY = 'net.ipv4.ip_forward'
 FORWARD_PATH = '/proc/sys/net/ipv4/ip_forward'
-# The value of FORWARD_KEY before netns.sh first set it this boot: put back when nothing
-# needs forwarding any more.
+# The value of FORWARD_KEY before the collection first set it this boot: put back when
+# nothing needs forwarding any more.
 FORWARD_BEFORE = RUN_DIR + '/forward-before'
 PROTOCOLS = ('tcp', 'udp')
 # What a bridge is to the units: made (and removed) by the collection, or adopted from its owner.
 MADE, ADOPTED = 'made', 'adopted'
+# How long an adopted bridge (made by networkd or ifupdown) is waited for.
+ADOPTED_WAIT_SECONDS = 30
 
 
 class Bridge:
@@ -336,6 +340,14 @@ class HostNet:
 
     table_listing = None
 
+    def ports_of(self, netns):
+        """[(host end, bridge)] of the veth ports of ``netns``."""
+        return [(ifname, name) for name, bridge in sorted(self.bridges.items()) for other, ifname, _end in bridge.ports if other == netns]
+
+    def bridge_settings(self):
+        """{bridge: (adopted, [address])}, as host/bridges has them."""
+        return dict((name, (bridge.adopt, [str(a) for a in bridge.addresses])) for name, bridge in self.bridges.items())
+
     def files(self):
         """{name: text} of the files in host/ (``users``: the namespaces they are for)."""
         files = {}
@@ -430,7 +442,7 @@ def table_listing_of(text, run):
 
 def host_drift(host, run, check_mode, host_by_unit=False, ports_by_unit=()):
     """Compare the live host with ``host``'s files (written already, but in check mode) and,
-    unless ``check_mode``, apply them again through netns.sh where they differ: ([lines],
+    unless ``check_mode``, apply them again as the units do where they differ: ([lines],
     [file diffs]). NetnsError when a command fails. In check mode, ``host_by_unit``: the
     host unit is taken as started (forwarding and the table are its work); ``ports_by_unit``:
     the namespaces whose bridge unit is taken as started (their bridges and ports are its work)."""
@@ -468,9 +480,18 @@ def host_drift(host, run, check_mode, host_by_unit=False, ports_by_unit=()):
                 if port is not None and port.get('master') != name and netns not in ports_by_unit:
                     lines.append('~ %s joins bridge %s (netns %s)' % (ifname, name, netns))
                     again.append('ports %s' % netns)
-    if not check_mode:
-        for command in sorted(set(again)):
-            _checked(run, ['/bin/sh', HELPER] + command.split(), 'netns.sh %s' % command)
+    if not check_mode and again:
+        from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles
+        with NamespaceHandles() as handles:
+            for command in sorted(set(again)):
+                what, _sep, name = command.partition(' ')
+                if what == 'host':
+                    apply_host(files, run)
+                elif what == 'bridge':
+                    bridge = host.bridges[name]
+                    make_bridge(handles.rtnl(None), name, bridge.adopt, [str(a) for a in bridge.addresses])
+                else:
+                    join_ports(handles.rtnl(None), host.ports_of(name), host.bridge_settings())
     return lines, diffs
 
 
@@ -478,7 +499,7 @@ def host_leftovers(host, before, run, check_mode, forward_before=FORWARD_BEFORE)
     """Undo what ``before`` (the files host/ had when the run began, and under
     ``forward-before`` what FORWARD_BEFORE held then: the run may remove /run/netns-systemd)
     asked for and ``host`` no longer does: the owned table deleted, forwarding put back as it
-    was before netns.sh set it, bridges the collection made removed (one with other ports is
+    was before the collection set it, bridges the collection made removed (one with other ports is
     kept, and said). ([lines], [warnings]); nothing changes in ``check_mode``."""
     lines, warnings = [], []
     files = host.files()
@@ -509,3 +530,109 @@ def host_leftovers(host, before, run, check_mode, forward_before=FORWARD_BEFORE)
             if not check_mode:
                 _checked(run, ['ip', 'link', 'del', name], 'removing bridge %s' % name)
     return lines, warnings
+
+
+# ---------------------------------------------------------------- what the units do
+
+def wait_for_host_links(needed, seconds, sys_class_net='/sys/class/net'):
+    """Wait until the host has each link of ``needed`` ([(what, name)]: a NIC named late, a
+    bridge made by another unit); NetnsError naming those still missing after ``seconds``."""
+    deadline = time.time() + seconds
+    while True:
+        missing = [(what, name) for what, name in needed if not os.path.exists(os.path.join(sys_class_net, name))]
+        if not missing:
+            return
+        if time.time() >= deadline:
+            raise NetnsError('; '.join('%s %s did not appear on the host within %d s' % (what, name, seconds) for what, name in missing))
+        time.sleep(0.1)
+
+
+def read_host_files(host_dir):
+    """{name: text} of the files in ``host_dir`` (none through a link)."""
+    names = os.listdir(host_dir) if os.path.isdir(host_dir) and not os.path.islink(host_dir) else ()
+    return dict((name, read_file(os.path.join(host_dir, name))) for name in names if is_regular_file(os.path.join(host_dir, name)))
+
+
+def bridge_settings_of(text):
+    """{bridge: (adopted, [address])} of host/bridges."""
+    found = {}
+    for line in (text or '').splitlines():
+        words = line.split()
+        if len(words) >= 2:
+            found[words[0]] = (words[1] != MADE, words[2:])
+    return found
+
+
+def ports_of(text):
+    """[(host end, bridge)] of ns/NAME/bridge."""
+    return [tuple(line.split()[:2]) for line in (text or '').splitlines() if len(line.split()) >= 2]
+
+
+def apply_host(files, run, forward_before=FORWARD_BEFORE, forward_path=FORWARD_PATH):
+    """What netns-host.service does, from the files of host/: IPv4 forwarding on (its value
+    before that kept once a boot, for host_leftovers to put back), and the owned table loaded
+    whole in one transaction (no other table is touched)."""
+    if 'forward' in files:
+        if not os.path.lexists(forward_before):
+            write_atomically(forward_before, read_file(forward_path) or '0\n')
+        with open(forward_path, 'w') as f:
+            f.write('1\n')
+    if files.get('nftables'):
+        directory = tempfile.mkdtemp(prefix='netns-systemd-host.')
+        try:
+            path = os.path.join(directory, 'nftables')
+            with open(path, 'w') as f:
+                f.write(files['nftables'])
+            _checked(run, ['nft', '-f', path], 'the table %s does not load' % TABLE)
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def _index(rtnl, ifname):
+    found = rtnl.link_lookup(ifname=ifname)
+    return found[0] if found else None
+
+
+def make_bridge(rtnl, name, adopted, addresses, seconds=ADOPTED_WAIT_SECONDS):
+    """A bridge of host/bridges on the host (``rtnl``): made when missing (two namespaces may
+    race to make it), up, its addresses set; or, adopted, waited for and left as its owner made it."""
+    if adopted:
+        wait_for_host_links([('adopted bridge', name)], seconds)
+        return
+    from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NetlinkError
+    if _index(rtnl, name) is None:
+        try:
+            rtnl.link('add', ifname=name, kind='bridge')
+        except NetlinkError as exc:
+            if exc.code != errno.EEXIST:
+                raise NetnsError('bridge %s cannot be made: %s' % (name, exc))
+    index = _index(rtnl, name)
+    rtnl.link('set', index=index, state='up')
+    for address in addresses:
+        network = ipaddress.ip_interface(address)
+        rtnl.addr('replace', index=index, address=str(network.ip), prefixlen=network.network.prefixlen)
+
+
+def join_ports(rtnl, ports, bridges):
+    """Each host end of ``ports`` ([(host end, bridge)]) joins its bridge (made or waited for,
+    from ``bridges``: {bridge: (adopted, [address])}), up."""
+    for ifname, name in ports:
+        if name not in bridges:
+            raise NetnsError('bridge %s is not in host/bridges: run the playbook again' % name)
+        make_bridge(rtnl, name, *bridges[name])
+        index = _index(rtnl, ifname)
+        if index is None:
+            raise NetnsError('%s, the host end that joins bridge %s, does not exist' % (ifname, name))
+        rtnl.link('set', index=index, master=_index(rtnl, name), state='up')
+
+
+def leave_ports(rtnl, ports):
+    """Each host end of ``ports`` leaves its bridge (one already gone is left alone)."""
+    from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NetlinkError
+    for ifname, _name in ports:
+        index = _index(rtnl, ifname)
+        if index is not None:
+            try:
+                rtnl.link('set', index=index, master=0)
+            except NetlinkError:
+                pass

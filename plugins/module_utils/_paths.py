@@ -13,19 +13,17 @@ UNIT_DIR = '/etc/systemd/system'
 # Each namespace's resolv.conf (and whatever else ip netns exec binds over /etc).
 NETNS_ETC_DIR = '/etc/netns'
 BOOT_DIR = '/etc/netns-systemd'
-# The shell side of the units (the creator's work, a veth pair made or found, a macvlan
-# parent waited for, the boot batch), one file that systemctl cat's Documentation= names.
-HELPER = BOOT_DIR + '/netns.sh'
-# What each namespace's veths are, as files the helper runs (NAME/veth, outside, in-NAME),
-# and the names the boot batch brings up (enabled, with veths only to enabled namespaces).
+# The bridges each namespace's veths join (NAME/bridge: "HOST_END BRIDGE" lines, which its
+# bridge unit reads), and the names the boot batch brings up (enabled, with veths only to
+# enabled namespaces).
 NS_DIR = BOOT_DIR + '/ns'
 BOOT_LIST = BOOT_DIR + '/boot.list'
 # The commands of custom types, one root-only file per phase of each link (they may hold
 # secrets: the units name the files, never the commands).
 PHASES_DIR = BOOT_DIR + '/phases'
 # The host side: host/bridges (the bridges namespaces join, made or adopted), host/nftables
-# (the owned table of NAT rules), host/forward (IPv4 forwarding is needed); netns.sh host
-# and netns.sh ports NAME apply them.
+# (the owned table of NAT rules), host/forward (IPv4 forwarding is needed); the engine's
+# host and ports NAME apply them.
 HOST_DIR = BOOT_DIR + '/host'
 # The configuration of each WireGuard interface (NAME/IF.conf, wg setconf format, with its
 # keys): root-only files in root-only directories, named by the units, never copied into them.

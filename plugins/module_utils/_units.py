@@ -31,7 +31,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._paths import (
     DROPIN_NAME,
     ENGINE_LAUNCHER,
     HEADER,
-    HELPER,
     NS_DIR,
     PHASES_DIR,
     UNIT_DIR,
@@ -276,13 +275,13 @@ Documentation=file://%s
 BindsTo=netns_name@%%i.service netns-veth@%%i.service
 After=netns_name@%%i.service netns-veth@%%i.service netns-host.service
 Before=netns-ready@%%i.target
-''' % (NS_DIR, HELPER) + _STOPPED_AT_SHUTDOWN + '''
+''' % (NS_DIR, ENGINE_LAUNCHER) + _STOPPED_AT_SHUTDOWN + '''
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=/bin/sh %s ports %%i
-ExecStop=-/bin/sh %s unports %%i
-''' % (HELPER, HELPER) + HARDENING
+ExecStart=%s ports %%i
+ExecStop=-%s unports %%i
+''' % (ENGINE_LAUNCHER, ENGINE_LAUNCHER) + HARDENING
 
 # Every link unit of a namespace is ordered before it (in the templates, and in the drop-ins
 # of veths from other namespaces that end in it); it is restarted with the creator (BindsTo).
@@ -302,7 +301,7 @@ Before=shutdown.target
 # (PartOf), so that a reload of the user's firewall does not leave the namespaces without NAT.
 HOST_UNIT_TEXT = HEADER + '''\
 # The host side of the network namespaces: IPv4 forwarding when a namespace or bridge has
-# egress or port forwards, and the NAT rules of table inet netns_systemd (see the script).
+# egress or port forwards, and the NAT rules of table inet netns_systemd (netns-engine host).
 [Unit]
 Description=Forwarding and NAT of the network namespaces of this host
 Documentation=file://%s
@@ -316,11 +315,11 @@ Conflicts=shutdown.target
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=/bin/sh %s host
+ExecStart=%s host
 %s
 [Install]
 WantedBy=%s
-''' % (HELPER, HELPER, HARDENING, INSTALL_TARGET)
+''' % (ENGINE_LAUNCHER, ENGINE_LAUNCHER, HARDENING, INSTALL_TARGET)
 
 
 def link_template_text(kind):

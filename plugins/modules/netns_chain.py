@@ -33,8 +33,9 @@ description:
     creator's work is C(netns-engine up NAME) in C(netns_name-up@NAME.service), pulled in with C(Requires=); the veth
     unit's worker C(netns-veth-up@NAME.service) runs C(netns-engine links NAME); the macvlan, move and vxlan units run
     C(netns-engine start NAME KIND). The wireguard and custom units carry their own lines in a drop-in (a custom
-    type's phases are root-only files that it names), and the bridge unit runs C(/etc/netns-systemd/netns.sh ports
-    NAME) on C(/etc/netns-systemd/ns/NAME/bridge). C(systemctl cat) shows what each unit runs.
+    type's phases are root-only files that it names; the WireGuard lines run C(netns-engine wireguard NS IF HOW)),
+    the bridge unit runs C(netns-engine ports NAME) on C(/etc/netns-systemd/ns/NAME/bridge), and C(netns-host.service)
+    runs C(netns-engine host). C(systemctl cat) shows what each unit runs.
   - A veth unit makes its pair when neither end exists and keeps it when both ends are that pair; an interface
     of that name that is anything else (a host uplink, a bridge, a veth with another peer) makes the unit fail
     without touching it. Stopping a veth unit deletes the end inside the namespace only.

@@ -1,5 +1,5 @@
 """Bridges, egress and port forwards for real, in the sandbox: the files the module renders,
-run by the engine and netns.sh as the units run them; packets from a namespace reach an "outside"
+run by the engine as the units run it; packets from a namespace reach an "outside"
 namespace that has no route back to it, and a forwarded port answers from there and from
 the host; the live host is compared with the files, repaired, and cleaned up on absent,
 while a table of the user's survives."""
@@ -16,8 +16,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._files import write_
 from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._hostnet import FORWARD_BEFORE, TABLE, HostNet, host_before, host_drift, host_leftovers
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
-from ansible_collections.netns.systemd.plugins.module_utils._paths import HELPER, HOST_DIR, NS_DIR
-from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
+from ansible_collections.netns.systemd.plugins.module_utils._paths import HOST_DIR, NS_DIR
 from test_units import engine, install_models
 
 pytestmark = pytest.mark.skipif(not os.path.exists('/usr/sbin/nft') and not os.path.exists('/sbin/nft'), reason='nft is not installed')
@@ -35,12 +34,12 @@ BRIDGES = [{'name': 'br-ns', 'addresses': ['10.30.0.1/24'], 'egress': {'interfac
 
 
 def sh(*args):
-    subprocess.run(['/bin/sh', HELPER] + list(args), check=True)
+    proc = engine(*args)
+    assert proc.returncode == 0, proc.stderr
 
 
 def build(namespaces=None, bridges=None):
     """Every file of the namespaces and the host written, and run as the units run them."""
-    write_atomically(HELPER, HELPER_SCRIPT)
     entries = parse_entries(NAMESPACES if namespaces is None else namespaces)
     install_models([entry.model for entry in entries])
     host = HostNet.parse(entries, BRIDGES if bridges is None else bridges)

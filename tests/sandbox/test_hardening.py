@@ -1,6 +1,6 @@
 """A damaged or hostile host: links where files should be, interfaces that are not ours,
 namespaces deleted or replaced by hand, stale names, custom types that fail half-way and
-secrets. Real files, real netlink and the real shell helper, in the sandbox."""
+secrets. Real files, real netlink and the real engine, in the sandbox."""
 
 import os
 import stat
@@ -13,18 +13,13 @@ from ansible_collections.netns.systemd.plugins.module_utils._chain import apply_
 from ansible_collections.netns.systemd.plugins.module_utils._files import read_file, rewrite_in_place, write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_each
 from ansible_collections.netns.systemd.plugins.module_utils._host import live_specs, parse_entries
-from ansible_collections.netns.systemd.plugins.module_utils._engine import wait_for_host_links
+from ansible_collections.netns.systemd.plugins.module_utils._hostnet import wait_for_host_links
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
-from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, HELPER, NETNS_RECORDS, PHASES_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, NETNS_RECORDS, PHASES_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._units import phase_path
 from test_units import link_dropins, run_boot_batch, run_creator, run_exec_lines
 
 SECRET = 'wg-private-key-5e3cr3t'
-
-
-def helper(*args):
-    run_exec_lines('')     # installs the helper
-    return subprocess.run(['sh', HELPER] + list(args), capture_output=True, text=True, check=False)
 
 
 def dirs(tmp_path):

@@ -13,8 +13,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._engine import ENTRY
 from ansible_collections.netns.systemd.plugins.module_utils._files import rewrite_in_place, write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._host import boot_eligible, parse_entries
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
-from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_DIR, BOOT_MARKS, ENGINE_DIR, ENGINE_LAUNCHER, HELPER, MODEL_DIR, NS_DIR
-from ansible_collections.netns.systemd.plugins.module_utils._shell import HELPER_SCRIPT
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_DIR, BOOT_MARKS, ENGINE_DIR, ENGINE_LAUNCHER, MODEL_DIR, NS_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     CREATOR_WORKER_TEMPLATE,
     VETH_WORKER_TEMPLATE,
@@ -24,10 +23,8 @@ from exec_lines import systemd_unquote
 
 
 def install_helper():
-    """The units' shell helper and the engine where they run them (the sandbox's own
-    /etc/netns-systemd), as netns_chain installs them."""
-    if not os.path.exists(HELPER):
-        write_atomically(HELPER, HELPER_SCRIPT)
+    """The engine where the units run it (the sandbox's own /etc/netns-systemd), as
+    netns_chain installs it."""
     digest, files = engine_files()
     for path, text in files.items():
         target = os.path.join(ENGINE_DIR, digest, path)
@@ -306,7 +303,7 @@ def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
     # The creator pulls in its links: only it is enabled.
     assert 'Wants=netns-veth@blue.service' in plan.unit_files[os.path.join(unit_dir, 'netns_name@blue.service.d', 'netns-systemd.conf')]
     assert sorted(os.path.relpath(p, boot_dir) for p in plan.boot_files) == [
-        'boot.list', 'netns-engine', 'netns.sh']
+        'boot.list', 'netns-engine']
     # The engine, in a directory named by its content, and the model it reads, root-only.
     digest = engine_files()[0]
     assert set(os.path.relpath(p, boot_dir).split(os.sep)[:2][1] for p in plan.code_files) == set([digest])

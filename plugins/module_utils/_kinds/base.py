@@ -72,6 +72,10 @@ class Kind:
         the engine's: netns-engine start and stop NAME KIND."""
         return None
 
+    def engine_commands(self):
+        """{command: function(args, run) -> [lines]} the engine runs for its unit's own lines."""
+        return {}
+
     def converge_live(self, entries, handles, check_mode, run=None, changed_files=()):
         """([lines], {netns: error}) of what the kind compares and sets on its links that exist
         (``run``: runs a command; ``changed_files``: the private files this run writes)."""

@@ -20,6 +20,7 @@ import binascii
 import ipaddress
 import os
 import re
+import subprocess
 
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.base import Kind
 from ansible_collections.netns.systemd.plugins.module_utils._model import (
@@ -31,7 +32,8 @@ from ansible_collections.netns.systemd.plugins.module_utils._model import (
     parse_port,
     parse_unique,
 )
-from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, describe_end
+from ansible_collections.netns.systemd.plugins.module_utils._files import is_regular_file
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_ifname, check_netns_name, describe_end
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import NETNS_RUN_DIR, netns_id, scratch_netns
 from ansible_collections.netns.systemd.plugins.module_utils._paths import WIREGUARD_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._snapshot import kind_of
@@ -293,6 +295,56 @@ def differences(spec, live):
     return lines
 
 
+def _wireguard_go(ifname):
+    """wireguard-go makes the interface and its socket, then leaves its daemon running (in the
+    unit's cgroup: it exits when the interface is deleted). Its output goes to the journal."""
+    env = dict(os.environ, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD='1')
+    try:
+        return subprocess.call(['wireguard-go', ifname], env=env, stdin=subprocess.DEVNULL) == 0
+    except OSError:
+        return False
+
+
+def make_in_unit(netns, ifname, implementation, run, wireguard_dir=WIREGUARD_DIR):
+    """What netns-wireguard@NETNS does for one interface: made on the host, so that its UDP
+    socket stays there, set from its root-only file (the keys never appear on a command line),
+    then moved into the namespace; one that is there already is kept (netns_chain compares it
+    and syncs it live). [lines]; NetnsError when it cannot be made (nothing is left on the host)."""
+    # Imported here: the modules that only render units never load pyroute2.
+    from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles, NetlinkError
+    conf = conf_path(netns, ifname, wireguard_dir)
+    with NamespaceHandles() as handles:
+        if handles.rtnl(netns).link_lookup(ifname=ifname):
+            return []
+        if not is_regular_file(conf):
+            raise NetnsError('%s is missing: run the playbook again' % conf)
+        host = handles.rtnl(None)
+        if host.link_lookup(ifname=ifname):
+            raise NetnsError('%s exists on the host, where WireGuard interface %s of %s is made: not taking it' % (ifname, ifname, netns))
+        made = False
+        if implementation in ('kernel', 'auto'):
+            try:
+                host.link('add', ifname=ifname, kind='wireguard')
+                made = True
+            except NetlinkError as exc:
+                if implementation == 'kernel':
+                    raise NetnsError('WireGuard interface %s cannot be made by the kernel: %s' % (ifname, exc))
+        if not made and not _wireguard_go(ifname):
+            raise NetnsError('wireguard-go could not make %s' % ifname)
+        try:
+            rc, out, err = run(['wg', 'setconf', ifname, conf])
+            if rc != 0:
+                raise NetnsError('wg setconf %s: %s' % (ifname, (err or out).strip()))
+            host.link('set', index=host.link_lookup(ifname=ifname)[0], net_ns_fd=handles.fd(netns))
+        except (NetnsError, NetlinkError, OSError) as exc:
+            try:
+                host.link('del', index=host.link_lookup(ifname=ifname)[0])
+            except (NetlinkError, IndexError):
+                pass
+            raise NetnsError('WireGuard interface %s of %s: %s' % (ifname, netns, exc))
+    return ['+ wireguard %s in %s (%s)' % (ifname, netns, 'kernel' if made else 'wireguard-go')]
+
+
 def _wg(run, netns, *args):
     # nsenter enters only the network namespace: a kernel interface is reached by netlink there,
     # a wireguard-go one by its socket in /run/wireguard, which is the host's.
@@ -368,19 +420,30 @@ class Wireguard(Kind):
 
     def unit_lines(self, netns, specs):
         """Made on the host (its socket stays there), set from its root-only file and moved in
-        by the helper, then its addresses and routes; deleting it stops a wireguard-go daemon
+        by the engine (make_in_unit), then its addresses and routes; deleting it stops a wireguard-go daemon
         too. Only names reach the unit: never a key. (start lines, stop groups, wants)."""
         # Imported here: _units imports the table of kinds.
         from ansible_collections.netns.systemd.plugins.module_utils import _units
         start, stops = [], []
         for spec in specs:
             end = spec.end
-            argv = ['/bin/sh', _units.HELPER, 'wireguard', end.netns, end.ifname, spec.implementation]
+            argv = [_units.ENGINE_LAUNCHER, 'wireguard', end.netns, end.ifname, spec.implementation]
             start.append(_units.exec_line('ExecStart', argv))
             start += _units.end_up_lines(end)
             stops.append([_units.exec_line('ExecStop', _units.ip_argv(end.netns, 'link', 'del', end.ifname), ignore_failure=True)])
         wants = [NETWORK_ONLINE] if any(peer.endpoint_is_name for spec in specs for peer in spec.peers) else []
         return start, stops, wants
+
+    def engine_commands(self):
+        return {'wireguard': self._engine_wireguard}
+
+    def _engine_wireguard(self, args, run):
+        """netns-engine wireguard NS IF HOW (HOW: kernel, userspace or auto)."""
+        if len(args) != 3 or args[2] not in IMPLEMENTATIONS:
+            raise InvalidInput('usage: netns-engine wireguard NS IF kernel|userspace|auto')
+        check_netns_name(args[0])
+        check_ifname(args[1])
+        return make_in_unit(args[0], args[1], args[2], run)
 
     def conflict(self, converger, spec, here):
         if here is None:
