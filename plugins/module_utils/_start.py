@@ -158,7 +158,7 @@ def _veths_of_each(entries):
 
 def boot(entries, run, etc_dir=NETNS_ETC_DIR, records_dir=NETNS_RECORDS, marks_dir=BOOT_MARKS):
     """Every namespace of ``entries`` and its veths brought up at once: the namespaces made
-    (or adopted) and their pairs made in one plan, then the inside of each. A namespace whose
+    (or adopted), the sysctls and ruleset of each, then all their pairs in one plan. A namespace whose
     work all succeeded is marked, and its units start without doing it again; anything else is
     left to those units, which redo it. Returns ([marked], [messages])."""
     names = [entry.name for entry in entries]
@@ -173,9 +173,10 @@ def boot(entries, run, etc_dir=NETNS_ETC_DIR, records_dir=NETNS_RECORDS, marks_d
             for name in adopted:
                 with handles.inside(name):
                     loopback_up()
-    errors = _veths_of_each(entries)
-    _lines, failed = _inside([entry for entry in entries if entry.name not in errors], run, fresh=made)
-    errors.update(failed)
+    # As the units do it: the sysctls and ruleset first (a link made later takes the
+    # namespace's default values), then the veths.
+    _lines, errors = _inside(entries, run, fresh=made)
+    errors.update(_veths_of_each([entry for entry in entries if entry.name not in errors]))
     marked = []
     for entry in entries:
         if entry.name in errors:

@@ -79,7 +79,7 @@ requirements:
   - C(ip) (iproute2) on the managed host, which the units run
   - C(nft) (nftables) on the managed host, for O(namespaces[].nftables), O(namespaces[].egress), O(namespaces[].ports)
     and a bridge's O(bridges[].egress)
-  - C(wg) (wireguard-tools) on the managed host for a C(wireguard) link, and C(wireguard-go) where the kernel has no
+  - C(wg) (wireguard-tools) and C(nsenter) (util-linux) on the managed host for a C(wireguard) link, and C(wireguard-go) where the kernel has no
     WireGuard (or with O(namespaces[].links[].implementation=userspace))
 options:
   namespaces:

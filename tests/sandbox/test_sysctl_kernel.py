@@ -82,7 +82,9 @@ def test_the_creator_applies_the_file_and_fails_on_a_missing_key_unless_told_to_
 
 
 def test_the_boot_batch_applies_them_and_marks_the_namespace():
-    entries = parse_entries([{'name': 'blue', 'sysctl': SETTINGS}, {'name': 'red', 'sysctl': {'net.core.somaxconn': 777}}])
+    # red's default for new interfaces is set before its veth is made, as its units do it.
+    red = {'net.core.somaxconn': 777, 'net.ipv6.conf.default.hop_limit': 33}
+    entries = parse_entries([{'name': 'blue', 'sysctl': SETTINGS}, {'name': 'red', 'sysctl': red, 'links': [{'type': 'veth'}]}])
     for entry in entries:
         write_files(entry)
     write_atomically(BOOT_LIST, 'blue\nred\n')
@@ -91,4 +93,5 @@ def test_the_boot_batch_applies_them_and_marks_the_namespace():
     assert proc.returncode == 0, proc.stderr
     assert sorted(os.listdir(BOOT_MARKS)) == ['blue', 'red']
     assert sysctl('blue', 'net.ipv4.ip_local_port_range') == '20000 29999' and sysctl('red', 'net.core.somaxconn') == '777'
+    assert sysctl('red', 'net.ipv6.conf.ve-red1.hop_limit') == '33'
     assert kernel.link('red', 'lo')['operstate'] in ('UNKNOWN', 'UP')
