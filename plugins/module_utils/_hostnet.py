@@ -20,7 +20,6 @@ __metaclass__ = type
 
 import errno
 import ipaddress
-import json
 import os
 import shutil
 import tempfile
@@ -415,9 +414,18 @@ def _checked(run, argv, what):
     return out
 
 
-def _links(run):
-    """{ifname: link} of the host, from one ``ip -j -d addr``."""
-    return dict((link['ifname'], link) for link in json.loads(_checked(run, ['ip', '-j', '-d', 'addr', 'show'], 'ip addr') or '[]'))
+def host_links():
+    """{ifname: {'up', 'kind', 'master', 'addresses'}} of the host's links, read through netlink
+    (a dump of links and one of addresses; link-local addresses left out)."""
+    # Imported here: the modules that only render units never load pyroute2.
+    from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles
+    from ansible_collections.netns.systemd.plugins.module_utils._snapshot import IFF_UP, Snapshot, kind_of
+    with NamespaceHandles() as handles:
+        snap = Snapshot(handles.rtnl(None))
+        names = dict((msg['index'], name) for name, msg in snap.links.items())
+        return dict((name, {'up': bool(msg['flags'] & IFF_UP), 'kind': kind_of(msg), 'master': names.get(msg.get_attr('IFLA_MASTER')),
+                            'addresses': set(str(a) for a in snap.addresses(msg['index']) if not a.ip.is_link_local)})
+                    for name, msg in snap.links.items())
 
 
 def _table_listing(run):
@@ -460,15 +468,14 @@ def host_drift(host, run, check_mode, host_by_unit=False, ports_by_unit=()):
             diffs.append(file_diff('nft list table %s' % TABLE, live or None, wanted))
             again = ['host']
     if host.bridges:
-        links = _links(run)
+        links = host_links()
         for name, bridge in sorted(host.bridges.items()):
             link = links.get(name)
             made_by_unit = any(netns in ports_by_unit for netns, _ifname, _end in bridge.ports)
             if not bridge.adopt:
-                have = set('%s/%s' % (a['local'], a['prefixlen']) for a in (link or {}).get('addr_info', ())
-                           if a.get('scope') != 'link')
+                have = link['addresses'] if link is not None else set()
                 want = set(str(a) for a in bridge.addresses)
-                if not made_by_unit and (link is None or 'UP' not in link.get('flags', ()) or want - have):
+                if not made_by_unit and (link is None or not link['up'] or want - have):
                     lines.append('%s bridge %s, up, with %s' % ('+' if link is None else '~', name, ', '.join(sorted(want)) or 'no address'))
                     again.append('bridge %s' % name)
                 for extra in sorted(have - want):
@@ -477,7 +484,7 @@ def host_drift(host, run, check_mode, host_by_unit=False, ports_by_unit=()):
                         _checked(run, ['ip', 'addr', 'del', extra, 'dev', name], 'bridge %s' % name)
             for netns, ifname, _end in bridge.ports:
                 port = links.get(ifname)
-                if port is not None and port.get('master') != name and netns not in ports_by_unit:
+                if port is not None and port['master'] != name and netns not in ports_by_unit:
                     lines.append('~ %s joins bridge %s (netns %s)' % (ifname, name, netns))
                     again.append('ports %s' % netns)
     if not check_mode and again:
@@ -517,12 +524,12 @@ def host_leftovers(host, before, run, check_mode, forward_before=FORWARD_BEFORE)
             os.unlink(forward_before)
     gone = made_bridges(before.get('bridges')) - set(name for name, bridge in host.bridges.items() if not bridge.adopt)
     if gone:
-        links = _links(run)
+        links = host_links()
         for name in sorted(gone):
             link = links.get(name)
-            if link is None or (link.get('linkinfo') or {}).get('info_kind') != 'bridge':
+            if link is None or link['kind'] != 'bridge':
                 continue
-            ports = sorted(other for other, data in links.items() if data.get('master') == name)
+            ports = sorted(other for other, data in links.items() if data['master'] == name)
             if ports:
                 warnings.append('bridge %s, made by netns.systemd, is kept: %s joined it' % (name, ', '.join(ports)))
                 continue

@@ -13,14 +13,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
-import json
 import os
 import socket
 
 from ansible_collections.netns.systemd.plugins.module_utils._chain import dropin_index
 from ansible_collections.netns.systemd.plugins.module_utils._files import read_file
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import NETNS_RUN_DIR, list_netns, netns_id
+from ansible_collections.netns.systemd.plugins.module_utils._names import NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._paths import DROPIN_NAME, MODEL_DIR, UNIT_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NetlinkError
 from ansible_collections.netns.systemd.plugins.module_utils._snapshot import IFF_UP, address_of, kind_of, macvlan_mode_of
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import parse_systemctl_show
 from ansible_collections.netns.systemd.plugins.module_utils._units import creator_unit, link_unit
@@ -214,12 +215,23 @@ def collection_units(names, unit_dir=UNIT_DIR, model_dir=MODEL_DIR):
     return found
 
 
-def netns_ids(run):
-    """{name: nsid} as ``ip netns list`` shows them (ids the host has given; one process)."""
-    rc, out, _err = run(['ip', '-j', 'netns', 'list'])
-    if rc != 0 or not out.strip():
-        return {}
-    return dict((item['name'], item.get('id')) for item in json.loads(out) if 'name' in item)
+# What RTM_GETNSID answers for a namespace the host has given no id (-1, read unsigned).
+_NSID_NOT_ASSIGNED = (-1, 0xffffffff)
+
+
+def netns_ids(handles, names):
+    """{name: nsid} of the ids the host has given the namespaces of ``names`` (None: none), as
+    ``ip netns list`` shows them, asked through the host's netlink socket (none is assigned)."""
+    ids = {}
+    for name in names:
+        try:
+            answer = handles.rtnl(None).get_netnsid(fd=handles.fd(name))
+        except (NetlinkError, NetnsError, OSError):
+            # Gone since it was listed: no id.
+            answer = None
+        nsid = answer.get('nsid') if isinstance(answer, dict) else answer
+        ids[name] = None if nsid is None or nsid in _NSID_NOT_ASSIGNED else nsid
+    return ids
 
 
 def gather_info(handles, run, unit_states, names=None, what=GATHER, pid=None, unit_dir=UNIT_DIR, model_dir=MODEL_DIR, declared_services=None):
@@ -232,7 +244,7 @@ def gather_info(handles, run, unit_states, names=None, what=GATHER, pid=None, un
     named = dict((name, inode) for name, inode in named.items() if inode is not None)
     chosen = sorted(name for name in named if names is None or name in names)
     host_inode = os.stat('/proc/self/ns/net').st_ino
-    ids = netns_ids(run)
+    ids = netns_ids(handles, sorted(named))
     result = {'namespaces': {}, 'unnamed': [], 'host': {}}
     # Whether the collection manages a namespace is read from its files, whatever is gathered.
     managed = collection_units(chosen, unit_dir, model_dir)
