@@ -574,24 +574,14 @@ changes:
   returned: always
   type: list
   elements: str
-  sample: ["~ /etc/systemd/system/netns_name@.service", "~ /etc/netns-systemd/ns/blue/in-blue", "+ enable netns_name@blue.service",
+  sample: ["~ /etc/systemd/system/netns_name@.service", "~ /etc/netns-systemd/model/blue.json", "+ enable netns_name@blue.service",
            "+ start netns_name@blue.service", "~ restart netns_name@red.service: the namespace was deleted by hand"]
 '''
 
-from ansible_collections.netns.systemd.plugins.module_utils._chain import StartFailed, apply_chain, plan_chain, units_of
-from ansible_collections.netns.systemd.plugins.module_utils._converge import LinkPlan, converge_each, converge_kinds_live
-from ansible_collections.netns.systemd.plugins.module_utils._host import check_kinds, live_specs, parse_entries
-from ansible_collections.netns.systemd.plugins.module_utils._hostnet import HostNet, host_before, host_drift, host_leftovers, made_bridges, manages_host
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.macvlan import MODES as MACVLAN_MODES
 from ansible_collections.netns.systemd.plugins.module_utils._module import ROUTES, finish, new_module, run_safely
-from ansible_collections.netns.systemd.plugins.module_utils._names import FailedAfterChanges, NetnsError
-from ansible_collections.netns.systemd.plugins.module_utils._nftables import Rulesets
-from ansible_collections.netns.systemd.plugins.module_utils._netns import remove_netns
-from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
-from ansible_collections.netns.systemd.plugins.module_utils._paths import HOST_DIR, UNIT_DIR
-from ansible_collections.netns.systemd.plugins.module_utils._sysctl import check_sysctl_keys, converge_sysctls
-from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures, systemctl_runner, unit_states
-from ansible_collections.netns.systemd.plugins.module_utils._units import BRIDGE_KIND, HOST_UNIT, link_unit
+from ansible_collections.netns.systemd.plugins.module_utils._playbook import ChainRun
+from ansible_collections.netns.systemd.plugins.module_utils._systemd import systemctl_runner
 
 # A phase may carry a secret (a key): never logged, never in a unit (see the docs).
 _PHASE = dict(type='str', no_log=True)
@@ -645,133 +635,8 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = new_module(ARGUMENT_SPEC)
-    params = module.params
-
-    systemctl = systemctl_runner(module)
-    live = params['converge'] and params['start']
-
-    def run():
-        entries = parse_entries(params['namespaces'])
-        before = host_before(HOST_DIR)
-        host = HostNet.parse(entries, params['bridges'], made_before=made_bridges(before.get('bridges')))
-        if not manages_host(host, before, [e.name for e in entries], params['bridges']):
-            host = None
-        else:
-            host.check(module.run_command)
-        check_sysctl_keys(entries)
-        check_kinds(entries, module.run_command, module.get_bin_path)
-        with Rulesets(entries, module.run_command) as rulesets:
-            rulesets.check()
-            return run_checked(entries, host, before, rulesets)
-
-    def run_checked(entries, host, before, rulesets):
-        state = unit_states(units_of(entries), systemctl, UNIT_DIR)
-        plan = plan_chain(entries, state, start=params['start'], host=host)
-        # Before anything is written: every interface that exists must be what the links say
-        # (no host interface is taken over by a unit). Namespaces being repaired are left out:
-        # what is left of them goes with the old namespace. In check mode this is the live plan.
-        precheck = live_specs(entries, plan.repair)
-        # netns_chain has no recreate: what is in the way is the user's to move.
-        live_plan = LinkPlan([s for name in sorted(precheck) for s in precheck[name]], check_mode=True,
-                             conflict_hint='its unit would take it over: rename the link, or remove what is in the way',
-                             unit_starter=start_unit) if precheck else None
-        try:
-            # Made by their units in this run, from the files just written: nothing of them is
-            # read again (their lines are the files and the starts), in check mode or not.
-            fresh = set(e.name for e in entries if e.state == 'present' and netns_id(e.name) is None)
-            return run_plans(entries, host, before, plan, live_plan, rulesets, fresh)
-        finally:
-            if live_plan is not None:
-                live_plan.close()
-
-    def start_unit(spec):
-        # A link only its unit makes (a WireGuard interface) deleted by hand while the unit is active.
-        systemctl('restart', link_unit(spec.kind, spec.end.netns))
-
-    def converge_inside(entries, rulesets, check_mode, lines, file_diffs, changed_files):
-        """The sysctls, nftables rulesets, vxlan FDBs and WireGuard peers of the namespaces that exist,
-        compared and (but in check mode) set: their lines and diffs added to ``lines`` and ``file_diffs``;
-        the errors returned, one line each. ``changed_files``: the private files this run writes."""
-        sysctl_lines, sysctl_errors = converge_sysctls(entries, check_mode)
-        nft_lines, nft_diffs, nft_errors = rulesets.converge(check_mode)
-        kind_lines, kind_errors = converge_kinds_live(entries, check_mode, run=module.run_command, changed_files=changed_files)
-        lines.extend(sysctl_lines + nft_lines + kind_lines)
-        file_diffs.extend(nft_diffs)
-        return [error for found in (sysctl_errors, nft_errors, kind_errors) for _name, error in sorted(found.items())]
-
-    def converge_host(host, before, check_mode, lines, file_diffs, warnings, starting=()):
-        """What no longer is on the host removed, then (when ``live``) the host compared with
-        its files and applied again where it differs; nothing when the call leaves the host
-        side alone (``host`` None). ``starting``: the units check mode takes as started,
-        which do their part of the host."""
-        if host is None:
-            return
-        gone, kept = host_leftovers(host, before, module.run_command, check_mode)
-        lines.extend(gone)
-        warnings.extend(kept)
-        if live:
-            by_units = set(name for name in host.users if link_unit(BRIDGE_KIND, name) in starting)
-            drift, diffs = host_drift(host, module.run_command, check_mode, HOST_UNIT in starting, by_units)
-            lines.extend(drift)
-            file_diffs.extend(diffs)
-
-    def run_plans(entries, host, before, plan, live_plan, rulesets, fresh):
-        lines = list(plan.lines)
-        result = {'diff_lines': lines, 'warnings': plan.warnings, 'file_diffs': plan.file_diffs,
-                  'units': dict((e.name, e.units) for e in entries if e.state == 'present')}
-        if module.check_mode:
-            # The lines a real run prints: what the units do for namespaces they make or
-            # remake is said by the files and the starts above, not again link by link.
-            if live and live_plan:
-                lines.extend(live_plan.lines_outside(fresh | set(plan.repair)))
-            if live:
-                kept = [e for e in entries if e.name not in fresh | set(plan.repair)]
-                converge_inside(kept, rulesets, True, lines, plan.file_diffs, set(plan.private_files))
-            converge_host(host, before, True, lines, plan.file_diffs, plan.warnings, set(plan.start + plan.restart + plan.settle))
-            return dict(result, changed=bool(lines))
-        problems = []
-        try:
-            apply_chain(plan, systemctl)
-        except StartFailed as exc:
-            problems = explain_start_failures(plan.start + plan.restart + plan.settle, module.run_command) or [str(exc)]
-        except NetnsError as exc:
-            raise FailedAfterChanges(str(exc), lines)
-        # The creator's stop removes the name; one made by hand or by a module may remain.
-        leftover = [e.name for e in entries if e.state == 'absent' and netns_id(e.name) is not None]
-        if leftover:
-            lines.extend('- netns %s' % name for name in leftover)
-            remove_netns(leftover)
-        made = fresh if not problems else set()
-        if live:
-            # Nothing was started or stopped and every namespace was there: the check made
-            # before is the plan; apply it rather than read every namespace again.
-            untouched = not (plan.stop or plan.start or plan.restart or plan.settle or plan.repair or leftover)
-            errors = None
-            if untouched and live_plan is not None and not live_plan.assumed:
-                try:
-                    live_plan.apply()
-                    lines.extend(live_plan.lines)
-                    errors = {}
-                except NetnsError:
-                    errors = None
-            if errors is None:
-                # A namespace that did not exist before this run was made whole by its units,
-                # which run this same code through the engine: nothing of it is read again
-                # until the next run.
-                live_lines, errors = converge_each(live_specs(entries, made), start_unit)
-                lines.extend(live_lines)
-            problems.extend('netns %s: %s' % (name, error) for name, error in sorted(errors.items()))
-            kept = [e for e in entries if e.name not in made]
-            problems.extend(converge_inside(kept, rulesets, False, lines, plan.file_diffs, set(plan.private_files)))
-        try:
-            converge_host(host, before, False, lines, plan.file_diffs, plan.warnings)
-        except NetnsError as exc:
-            problems.append('host: %s' % exc)
-        if problems:
-            raise FailedAfterChanges('; '.join(problems), lines)
-        return dict(result, changed=bool(lines))
-
-    finish(module, run_safely(module, run))
+    chain = ChainRun(module.params, module.run_command, module.get_bin_path, systemctl_runner(module), module.check_mode)
+    finish(module, run_safely(module, chain.run))
 
 
 if __name__ == '__main__':
