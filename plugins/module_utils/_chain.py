@@ -51,7 +51,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._paths import (
 )
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import enabled_units
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
-    BATCHED_KINDS,
     BOOT_UNIT,
     BOOT_UNIT_TEXT,
     CREATOR_TEMPLATE,
@@ -60,7 +59,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     HOST_UNIT_TEXT,
     READY_TEMPLATE,
     READY_TEMPLATE_TEXT,
-    VETH_WORKER_TEMPLATE,
     creator_unit,
     dropin_path,
     enable_link,
@@ -69,6 +67,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     link_unit,
     phase_files,
     render_creator_dropin,
+    worker_template_text,
     worker_unit,
 )
 
@@ -156,8 +155,8 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             plan.lines.append('+ start %s' % BOOT_UNIT)
     for kind in sorted(set(kind for e in present for kind in e.kinds)):
         templates[link_template(kind)] = link_template_text(kind)
-        if kind in BATCHED_KINDS:
-            templates[worker_unit(link_template(kind))] = VETH_WORKER_TEMPLATE
+        if worker_template_text(kind) is not None:
+            templates[worker_unit(link_template(kind))] = worker_template_text(kind)
     for unit, content in sorted(templates.items()):
         _plan_file(plan, os.path.join(unit_dir, unit), content)
 
@@ -214,7 +213,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             # A worker's drop-in that only ordered it after namespaces it no longer leads to.
             unit = link_unit(kind, entry.name)
             worker = worker_unit(unit)
-            if kind in BATCHED_KINDS and worker not in dropins and os.path.lexists(dropin_path(worker, unit_dir)):
+            if worker_template_text(kind) is not None and worker not in dropins and os.path.lexists(dropin_path(worker, unit_dir)):
                 _plan_removal(plan, dropin_path(worker, unit_dir))
             prefix = os.path.join(phases_dir, entry.name, kind + '.')
             changed = changed or any(path.startswith(prefix) for path in changed_phases)

@@ -26,7 +26,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._snapshot import (
     RTPROT_STATIC,
     Snapshot,
     is_unmanaged_link_local,
-    is_veth_peer_of,
     kind_of,
 )
 
@@ -100,23 +99,6 @@ class _Converger:
         want = answer.get('nsid') if isinstance(answer, dict) else answer
         return got is not None and got == want
 
-    # -- identity of what exists
-
-    def veth_conflict(self, spec, here, there):
-        """None when the pair exists as wanted or not at all; else what is in the way."""
-        if here is None and there is None:
-            return None
-        end, peer = spec.end, spec.peer
-        if here is not None and kind_of(here) != 'veth':
-            return '%s exists as a %s, not a veth' % (end.label, kind_of(here) or 'device')
-        if here is None:
-            return '%s already exists (a %s)' % (peer.label, kind_of(there) or 'device')
-        if (there is None or kind_of(there) != 'veth' or here.get_attr('IFLA_LINK') != there['index']
-                or there.get_attr('IFLA_LINK') != here['index']
-                or not self.nsid_matches(here, end.netns, peer.netns)):
-            return '%s is a veth whose peer is not %s' % (end.label, peer.label)
-        return None
-
     # -- planning
 
     def plan(self):
@@ -189,25 +171,18 @@ class _Converger:
 
     def plan_present(self, spec):
         here = self.lookup(spec.end)
-        if spec.kind == 'veth':
-            there = self.lookup(spec.peer)
-            conflict = self.veth_conflict(spec, here, there)
-            in_the_way = [(spec.end, here), (spec.peer, there)]
-        elif spec.kind in KINDS:
-            conflict, in_the_way = KINDS[spec.kind].conflict(self, spec, here)
-            if here is None and KINDS[spec.kind].by_unit:
-                self.plan_by_unit(spec)
-                return
-        else:
+        if spec.kind not in KINDS:
             raise InvalidInput('%s: link type %r is not one the converger makes' % (spec.label, spec.kind))
+        conflict, in_the_way = KINDS[spec.kind].conflict(self, spec, here)
+        if here is None and KINDS[spec.kind].by_unit:
+            self.plan_by_unit(spec)
+            return
         if conflict is not None:
             if not spec.recreate:
                 raise InvalidInput('%s: %s; %s' % (spec.label, conflict, self.conflict_hint))
-            first = in_the_way[0][1]
             for end, msg in in_the_way:
-                if msg is None or (msg is not first and first is not None and is_veth_peer_of(first, msg)):
-                    continue  # deleting a veth end deletes its peer too
-                self.plan_removal('%s (in the way: %s)' % (end.label, conflict), end, msg)
+                if msg is not None:
+                    self.plan_removal('%s (in the way: %s)' % (end.label, conflict), end, msg)
             here = None
         if here is None:
             self.plan_creation(spec)
@@ -227,22 +202,8 @@ class _Converger:
         self.creations.append(_Step(['+ %s (by its unit)' % spec.label], create))
 
     def plan_creation(self, spec):
-        end = spec.end
-        if spec.kind in KINDS:
-            stale, create = KINDS[spec.kind].create(self, spec)
-            self.stale.update(stale)
-            self.creations.append(_Step(['+ %s' % spec.label], create))
-            return
-        peer = spec.peer
-
-        def create():
-            request = {'ifname': peer.ifname}
-            if peer.netns != end.netns:
-                request['net_ns_fd'] = self.handles.fd(peer.netns)
-            self.handles.rtnl(end.netns).link('add', ifname=end.ifname, kind='veth', peer=request)
-            self.created_links.append(end)
-            self.created_keys.update((end.key, peer.key))
-        self.stale.update(e.key for e in spec.ends)
+        stale, create = KINDS[spec.kind].create(self, spec)
+        self.stale.update(stale)
         self.creations.append(_Step(['+ %s' % spec.label], create))
 
     def plan_end(self, end, msg):
@@ -371,10 +332,7 @@ class _Converger:
 
     def describe(self, spec):
         info = {'kind': spec.kind, 'name': spec.end.ifname, 'netns': spec.end.netns, 'state': spec.state}
-        if spec.kind == 'veth':
-            info.update(peer=spec.peer.ifname, peer_netns=spec.peer.netns)
-        else:
-            info.update(parent=spec.parent, mode=spec.mode)
+        info.update(KINDS[spec.kind].describe(spec))
         info['interfaces'] = [] if spec.state == 'absent' else [self.describe_end(end) for end in spec.ends]
         return info
 

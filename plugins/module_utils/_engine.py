@@ -8,7 +8,7 @@ items netns_chain was given, one root-only JSON file per namespace) as its input
 Its commands, for operators and for the units:
   plan NAME...       what the playbook's converger would do now for each namespace, in words
   up NAME            the creator's work (netns_name-up@NAME.service): see _start.start_netns
-  links NAME         the veth unit's work (netns-veth-up@NAME.service): see _start.start_veths
+  links NAME         the veth unit's work (netns-veth-up@NAME.service, a booted kind's): see _start.start_links
   boot               every namespace of the boot list and its veths, at once, in this
                      process (netns-boot.service): see _start.boot
   host               forwarding and the owned NAT table (netns-host.service)
@@ -315,7 +315,7 @@ def main(argv, out=None, err=None):
             return 0
         if command in ('up', 'links') and len(names) == 1:
             entry = _present(load_entries(models_dir, names), names[0])
-            lines = _start.start_netns(entry, _run) if command == 'up' else _start.start_veths(entry)
+            lines = _start.start_netns(entry, _run) if command == 'up' else _start.start_links(entry)
             for line in lines:
                 err.write('%s\n' % line)
             return 0

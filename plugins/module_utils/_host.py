@@ -14,8 +14,8 @@ __metaclass__ = type
 import ipaddress
 import os
 
-from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
-from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends, veth_spec
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import BOOTED_KINDS, DEFAULT_KIND, KINDS
+from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables
 from ansible_collections.netns.systemd.plugins.module_utils._hostnet import bridge_port_file, parse_egress
@@ -37,7 +37,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
 class NamespaceEntry:
     """One namespace of the host as the user wants it.
 
-    ``links``: {kind: [LinkSpec]} of the built-in kinds (_model.LINK_KINDS); ``custom``: {kind: [{phase: command}]}
+    ``links``: {kind: [LinkSpec]} of the kinds of _kinds.table; ``custom``: {kind: [{phase: command}]}
     for custom types, one dict per link in the order given; ``resolv_conf``: the file's text,
     or None to leave it to others; ``sysctl``: {key: value} set inside the namespace (missing
     keys skipped when ``sysctl_ignore_missing``); ``nftables``: the ruleset loaded inside, or None
@@ -88,11 +88,6 @@ class NamespaceEntry:
                                                               % (NS_DIR, self.name, BRIDGE_KIND, self.name))}
         builtin_units = [link_unit(k, self.name) for k in BUILTIN_KINDS if k in self.kinds]
         return render_link_dropins(self.name, kind, self.links.get(kind, ()), self.custom.get(kind), builtin_units, phases_dir)
-
-
-def default_ifnames(netns):
-    """The default names: ve-NAME0 outside (on the host), ve-NAME1 inside."""
-    return 've-%s1' % netns, 've-%s0' % netns
 
 
 def render_resolv_conf(dns, netns):
@@ -180,27 +175,20 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net', others=()):
         entry.forwards = list(item.get('ports') or ())
         for link_index, link in enumerate(item.get('links') or ()):
             link_where = '%s.links[%d]' % (where, link_index)
-            kind = link.get('type') or 'veth'
-            if link.get('bridge') is not None and kind != 'veth':
-                raise InvalidInput('%s: bridge is for a veth (its host end joins the bridge), not for type %s' % (link_where, kind))
-            if kind == 'veth':
-                inside, outside = default_ifnames(name)
-                options = dict(link, netns=name, name=link.get('name') or inside, peer=link.get('peer') or outside)
-                spec = veth_spec(options, '%s (veth %s)' % (link_where, options['name']), {'state': 'present'})
-                if link.get('bridge') is not None:
-                    clash = [key for key in ('peer_netns', 'peer_addresses', 'peer_routes') if link.get(key)]
-                    if clash:
-                        raise InvalidInput('%s: a veth that joins bridge %r has its host end in the bridge: %s cannot be given '
-                                           '(give the bridge its addresses)' % (link_where, link['bridge'], ', '.join(clash)))
-                    entry.bridge_ports.append((spec.peer.ifname, link['bridge'], spec))
-            elif kind in KINDS:
+            kind = link.get('type') or DEFAULT_KIND
+            if kind in KINDS:
                 found = KINDS[kind]
-                options = dict(link, netns=name, name=link.get('name') or found.default_name(name, link))
+                options = dict(link, netns=name)
+                options.update((key, value) for key, value in found.default_names(name, link).items() if not link.get(key))
                 spec = found.parse(options, '%s (%s %s)' % (link_where, kind, options['name']), {'state': 'present'})
+                if link.get('bridge') is not None:
+                    entry.bridge_ports.append((found.bridge_port(link, spec, link_where), link['bridge'], spec))
                 for what, host_link in found.host_links(spec):
                     if sys_class_net and not os.path.exists(os.path.join(sys_class_net, host_link)):
                         raise InvalidInput("%s: %s %s %r does not exist on the host" % (link_where, kind, what, host_link))
             else:
+                if link.get('bridge') is not None:
+                    raise InvalidInput('%s: bridge is for a veth (its host end joins the bridge), not for type %s' % (link_where, kind))
                 check_custom_kind(kind)
                 commands = dict((phase, link.get(phase)) for phase in CUSTOM_PHASES if link.get(phase))
                 if not (commands.get('up_outside') or commands.get('up_inside')):
@@ -227,32 +215,39 @@ def check_kinds(entries, run, which):
             KINDS[name].check_host(specs, run, which)
 
 
+def booted_specs(entry):
+    """The links of ``entry`` of the kinds the boot run makes (_kinds.table.BOOTED_KINDS)."""
+    return [spec for kind in BOOTED_KINDS for spec in entry.links.get(kind, ())]
+
+
 def boot_eligible(entries):
-    """Names whose creator and veth work the boot batch does: enabled namespaces whose veths
-    lead only to enabled namespaces of the list (a disabled one comes up later, by its unit)."""
+    """Names whose creator and link work the boot run does: enabled namespaces whose links of
+    the booted kinds lead only to enabled namespaces of the list (a disabled one comes up
+    later, by its unit)."""
     enabled = set(e.name for e in entries if e.state == 'present' and e.enabled)
     return set(e.name for e in entries if e.name in enabled
-               and all(end.netns in enabled or end.netns is None for spec in e.links.get('veth', ()) for end in spec.ends))
+               and all(end.netns in enabled or end.netns is None for spec in booted_specs(e) for end in spec.ends))
 
 
 def creator_wants(entries):
     """{netns: [link units]}: what starting a namespace brings up, its own link units and the
-    veth units of other namespaces with an end in it."""
+    link units of other namespaces with an end in it (a veth between two)."""
     wants = {}
     for entry in entries:
         if entry.state != 'present':
             continue
         wants.setdefault(entry.name, []).extend(link_unit(kind, entry.name) for kind in entry.kinds)
-        for spec in entry.links.get('veth', ()):
-            for end in spec.ends:
-                unit = link_unit('veth', entry.name)
-                if end.netns not in (None, entry.name) and unit not in wants.setdefault(end.netns, []):
-                    wants[end.netns].append(unit)
+        for kind in sorted(entry.links):
+            for spec in entry.links[kind]:
+                for end in spec.ends:
+                    unit = link_unit(kind, entry.name)
+                    if end.netns not in (None, entry.name) and unit not in wants.setdefault(end.netns, []):
+                        wants[end.netns].append(unit)
     return wants
 
 
 def live_specs(entries, skip=()):
-    """{netns: [LinkSpec]} of the built-in links (every kind of _model.LINK_KINDS) of each present namespace, but for
+    """{netns: [LinkSpec]} of the links (every kind of _kinds.table) of each present namespace, but for
     those touching a namespace in ``skip``."""
     found = {}
     for entry in entries:

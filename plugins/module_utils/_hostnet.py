@@ -85,8 +85,8 @@ def _networks(addresses, version=None):
 
 
 def _host_veths(entry):
-    """The veths of a present namespace with their other end on the host."""
-    return [spec for spec in entry.links.get('veth', ()) if spec.peer.netns is None]
+    """The links of a present namespace with their other end on the host (veths)."""
+    return [spec for kind in sorted(entry.links) for spec in entry.links[kind] if spec.peer is not None and spec.peer.netns is None]
 
 
 def _ipv4_addresses(entry):

@@ -2,9 +2,8 @@
 # Copyright: (c) 2026, netns.systemd developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Links of namespaces as the user declares them: the parameter model (LinkSpec, End, Route)
-of each built-in kind (LINK_KINDS: a veth pair, a macvlan on a host link, a host interface
-moved in, a vxlan, a WireGuard interface), built from module parameters and validated whole
-before anything is read or changed. Custom types (shell phases) and bridge ports are not
+shared by the kinds of _kinds.table, whose files parse their own options with the helpers
+here, validated whole before anything is read or changed. Custom types (shell phases) and bridge ports are not
 LinkSpecs: _host and _hostnet hold them. No netlink here: the role's planning and the unit
 renderers use it too. Private to the collection: not an API.
 """
@@ -24,16 +23,13 @@ from ansible_collections.netns.systemd.plugins.module_utils._names import (
     describe_end,
 )
 
-# The kinds of link the model knows (those of _kinds.table among them). A ``move`` is a host
-# interface (a NIC, a tap) moved into a namespace, its ``parent`` the name it has on the host.
-LINK_KINDS = ('veth', 'macvlan', 'move', 'vxlan', 'wireguard')
 MTU_MIN = 68
 MTU_MAX = 65535
 _MAC_RE = re.compile(r'^[0-9a-f]{2}(:[0-9a-f]{2}){5}$')
 
 
 def kind_file(kind):
-    """The kind of _kinds.table named ``kind``, or None for the kinds still branched on here."""
+    """The kind of _kinds.table named ``kind``, or None."""
     # Imported here: the kind files import this module.
     from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
     return KINDS.get(kind)
@@ -92,7 +88,7 @@ class End:
 
 
 class LinkSpec:
-    """One link of a built-in ``kind`` (see LINK_KINDS): a veth pair (``end`` and ``peer``), a
+    """One link of a ``kind`` of _kinds.table: a veth pair (``end`` and ``peer``), a
     macvlan (``end`` on host link ``parent``, in ``mode``), a host interface ``parent`` moved in
     as ``end``, a vxlan (``end`` on underlay ``parent``; vxlan_spec adds its VNI, port and
     remotes or group) or a WireGuard interface (``end``; wireguard_spec adds its keys and peers)."""
@@ -115,8 +111,6 @@ class LinkSpec:
 
     @property
     def label(self):
-        if self.kind == 'veth':
-            return 'veth %s <-> %s' % (self.end.label, self.peer.label)
         kind = kind_file(self.kind)
         if kind is not None:
             return kind.label(self)
@@ -242,18 +236,6 @@ def common_options(item, defaults):
     return {'state': state, 'recreate': bool(pick('recreate')), 'create_netns': bool(pick('create_netns'))}
 
 
-def veth_spec(item, where, defaults=None):
-    """A veth LinkSpec from module-style options (name, peer, netns, peer_netns, ...)."""
-    if not item.get('name'):
-        raise InvalidInput('%s: name is required' % where)
-    if not item.get('peer'):
-        raise InvalidInput('%s: peer is required for veth %r' % (where, item.get('name')))
-    spec = LinkSpec('veth', end_from(item, where), peer=end_from(item, where, prefix='peer_'), **common_options(item, defaults or {}))
-    if spec.end.key == spec.peer.key:
-        raise InvalidInput('%s: both ends of the veth are %s' % (where, spec.end.label))
-    return spec
-
-
 def parse_number(value, where, what, low, high):
     """A whole number from ``low`` to ``high``, or InvalidInput whose message starts with ``where``."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -268,16 +250,13 @@ def parse_port(value, where, what='port'):
     return value
 
 
-_SPEC_BUILDERS = {'veth': veth_spec}
-
-
 def specs_from_params(kind, params, item_keys):
     """Every LinkSpec a module call asks for: its ``links`` list, or its top-level options.
 
     ``item_keys`` are the per-link option names; they may not be mixed with ``links``.
     """
     defaults = {key: params.get(key) for key in ('state', 'recreate', 'create_netns')}
-    build = _SPEC_BUILDERS[kind] if kind in _SPEC_BUILDERS else kind_file(kind).parse
+    build = kind_file(kind).parse
     if params.get('links') is not None:
         mixed = sorted(key for key in item_keys if params.get(key) is not None)
         if mixed:

@@ -80,9 +80,5 @@ class Snapshot:
         return self._routes.get(index, set())
 
 
-def is_veth_peer_of(msg, other):
-    return kind_of(msg) == 'veth' and kind_of(other) == 'veth' and msg.get_attr('IFLA_LINK') == other['index']
-
-
 def is_unmanaged_link_local(address, wanted):
     return address.version == 6 and address.ip.is_link_local and address not in wanted

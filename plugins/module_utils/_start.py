@@ -5,7 +5,8 @@
 
   start_netns    the creator's work: the namespace made or adopted, lo up, its resolv.conf
                  made empty when missing, its sysctls and nftables ruleset, its inode recorded
-  start_veths    the veth unit's work: its pairs made or found (never taken over), their ends set
+  start_links    the work of the unit of a booted kind (_kinds.table.BOOTED_KINDS: veth): its
+                 links made or found (never taken over), their ends set
   boot           both, for every namespace of the boot list at once, in this one process
 
 Each is made of the functions the playbook's converger runs (create_netns, LinkPlan,
@@ -21,18 +22,20 @@ import os
 import time
 
 from ansible_collections.netns.systemd.plugins.module_utils._converge import LinkPlan
+from ansible_collections.netns.systemd.plugins.module_utils._host import booted_specs
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._files import is_regular_file, link_in_path, make_dirs, read_file, write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import Rulesets
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import create_netns, loopback_up, netns_id, netns_path, run_dir_lock
 from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, BOOT_MARKS, NETNS_ETC_DIR, NETNS_RECORDS
 from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles
-from ansible_collections.netns.systemd.plugins.module_utils._snapshot import Snapshot, kind_of
+from ansible_collections.netns.systemd.plugins.module_utils._snapshot import Snapshot
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import converge_sysctls
 
-# How long a veth unit waits for a veth of the same names whose peer is in another
-# namespace to go away with that namespace (its last process just left) before refusing.
-VETH_GONE_SECONDS = 30
+# How long such a unit waits for a link in the way that may be going away with another
+# namespace (Kind.going_away: a veth whose peer is there) before refusing.
+GONE_SECONDS = 30
 
 
 def make_resolver(name, etc_dir=NETNS_ETC_DIR):
@@ -94,25 +97,25 @@ def start_netns(entry, run, etc_dir=NETNS_ETC_DIR, records_dir=NETNS_RECORDS):
     return lines
 
 
-def _veth_going_away(specs):
-    """Whether an end of ``specs`` exists as a veth whose peer is in another namespace: one that
-    may be going away with that namespace."""
+def _going_away(specs):
+    """Whether an end of ``specs`` exists as a link that may be going away with another
+    namespace (Kind.going_away: a veth whose peer is there)."""
     with NamespaceHandles() as handles:
         for spec in specs:
             for end in spec.ends:
                 if end.netns is not None and netns_id(end.netns) is None:
                     continue
                 msg = Snapshot(handles.rtnl(end.netns)).links.get(end.ifname)
-                if msg is not None and kind_of(msg) == 'veth' and msg.get_attr('IFLA_LINK_NETNSID') is not None:
+                if msg is not None and KINDS[spec.kind].going_away(msg):
                     return True
     return False
 
 
-def start_veths(entry, seconds=VETH_GONE_SECONDS):
+def start_links(entry, seconds=GONE_SECONDS):
     """The veth unit's work for ``entry``: each pair made when neither end exists, kept when
     they are that pair, refused otherwise (after waiting for one that may be going away);
     its ends set as declared: [lines]."""
-    specs = entry.links.get('veth', [])
+    specs = booted_specs(entry)
     deadline = time.time() + seconds
     while True:
         try:
@@ -120,7 +123,7 @@ def start_veths(entry, seconds=VETH_GONE_SECONDS):
                 plan.apply()
                 return list(plan.lines)
         except InvalidInput:
-            if time.time() >= deadline or not _veth_going_away(specs):
+            if time.time() >= deadline or not _going_away(specs):
                 raise
         time.sleep(0.1)
 
@@ -143,7 +146,7 @@ def _veths_of_each(entries):
     for attempt in ([entries], groups):
         errors = {}
         for group in attempt:
-            specs = [spec for entry in group for spec in entry.links.get('veth', ())]
+            specs = [spec for entry in group for spec in booted_specs(entry)]
             if not specs:
                 continue
             try:

@@ -23,8 +23,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
-from ansible_collections.netns.systemd.plugins.module_utils._model import LINK_KINDS
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS, LINK_KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 from ansible_collections.netns.systemd.plugins.module_utils._paths import (
     BOOT_MARKS,
@@ -40,8 +39,6 @@ BOOT_UNIT = 'netns-boot.service'
 # The [Install] target of the creators and the boot unit: enabling one is a link to its unit
 # file in INSTALL_TARGET.wants/ (see enable_link).
 INSTALL_TARGET = 'multi-user.target'
-# Kinds whose work the boot batch does; their units start through a worker it can skip.
-BATCHED_KINDS = ('veth',)
 # The unit of a namespace's bridge ports (netns-bridge@NAME): the host ends of its veths
 # join their bridges, made or waited for.
 BRIDGE_KIND = 'bridge'
@@ -323,9 +320,16 @@ WantedBy=%s
 
 
 def link_template_text(kind):
+    """The template of netns-KIND@.service: the kind's own (Kind.unit_templates), the bridge
+    ports', or a custom type's."""
     if kind in KINDS:
-        return KIND_TEMPLATE
-    return {'veth': VETH_TEMPLATE, BRIDGE_KIND: BRIDGE_TEMPLATE}.get(kind, LINK_TEMPLATE)
+        return KINDS[kind].unit_templates()[0]
+    return BRIDGE_TEMPLATE if kind == BRIDGE_KIND else LINK_TEMPLATE
+
+
+def worker_template_text(kind):
+    """The template of the worker of netns-KIND@.service (a kind the boot run makes), or None."""
+    return KINDS[kind].unit_templates()[1] if kind in KINDS else None
 
 
 # ---------------------------------------------------------------- quoting
@@ -368,12 +372,6 @@ def _end_settings(end):
 
 def end_up_lines(end):
     return [exec_line('ExecStart', ip_argv(end.netns, *args)) for args in _end_settings(end)]
-
-
-def veth_stop_lines(spec):
-    # Deleting the end inside the namespace deletes the pair, and cannot touch a host link.
-    inside = spec.end if spec.end.netns is not None else spec.peer
-    return [exec_line('ExecStop', ip_argv(inside.netns, 'link', 'del', inside.ifname), ignore_failure=True)]
 
 
 CUSTOM_PHASES = ('up_outside', 'up_inside', 'down_inside', 'down_outside')
@@ -441,8 +439,8 @@ def render_creator_dropin(netns, link_units):
 
 def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), phases_dir=PHASES_DIR):
     """{unit: drop-in} for the links of one kind in ``netns``, in order: the drop-in of
-    ``netns-KIND@NETNS.service``, and for a kind the boot batch does, the one of its worker,
-    which gets the start lines. ``custom`` is the list of phase dicts of a custom kind,
+    ``netns-KIND@NETNS.service``, and for a kind the boot run makes, the one of its worker
+    when it must wait for other namespaces. ``custom`` is the list of phase dicts of a custom kind,
     ordered after the namespace's ``builtin_units`` (a bridge port needs its veth)."""
     start, stop_groups, others, wants = [], [], [], []
     if custom is not None:
@@ -456,20 +454,18 @@ def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), ph
                      [[exec_line('ExecStop', [ENGINE_LAUNCHER, 'stop', netns, kind], ignore_failure=True)]], [])
         start, stop_groups, wants = lines[0], stop_groups + lines[1], lines[2]
     for spec in specs:
-        if kind == 'veth':
-            stop_groups.append(veth_stop_lines(spec))
         for end in spec.ends:
             if end.netns not in (None, netns) and end.netns not in others:
                 others.append(end.netns)
     unit = link_unit(kind, netns)
-    if kind not in BATCHED_KINDS:
+    if worker_template_text(kind) is None:
         after = list(builtin_units if custom is not None else ()) + wants
         return {unit: render_dropin(start, stop_groups, others, after=after, wants=wants)}
-    # The worker's start is in its template (the helper runs this namespace's files). It has
-    # a drop-in only to be ordered after the creators of other namespaces its veths lead to:
-    # a file and a directory fewer a namespace for the rest.
+    # The worker's start is in its template (netns-engine links NAME). It has a drop-in only to
+    # be ordered after the creators of other namespaces its links lead to: a file and a
+    # directory fewer a namespace for the rest.
     dropins = {unit: render_dropin([], stop_groups, others)}
     if others:
         dropins[worker_unit(unit)] = render_dropin([], [], others, order_only=True,
-                                                   note='# Its work: the veths of the model (netns-engine links %s).' % netns)
+                                                   note='# Its work: the %s links of the model (netns-engine links %s).' % (kind, netns))
     return dropins

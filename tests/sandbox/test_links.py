@@ -298,7 +298,7 @@ _CONVERGE_MANY = '''
 import sys
 sys.path[:0] = [%r]
 from ansible_collections.netns.systemd.plugins.module_utils._converge import converge_links
-from ansible_collections.netns.systemd.plugins.module_utils._model import veth_spec
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.veth import veth_spec
 specs = [veth_spec(dict(name='vh%%d' %% i, peer='vn%%d' %% i, peer_netns='k%%d' %% i, addresses=['10.60.%%d.1/24' %% i],
                         peer_addresses=['10.60.%%d.2/24' %% i]), 'item', {'create_netns': True}) for i in range(200)]
 converge_links(specs, check_mode=False)

@@ -2,15 +2,18 @@
 # Copyright: (c) 2026, netns.systemd developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What every link kind of _kinds.table answers, and the answers most kinds give. A kind file
-subclasses Kind and gives its own: its options (parse, default_name, label), what it needs of
-the host (host_links, waits_for, host_names), how the converger plans, makes and removes it
-(conflict, create, remove), and what it sets on a link that exists (converge_live).
+subclasses Kind and gives its own: its options (parse, default_names, label, bridge_port,
+describe), what it needs of the host (host_links, waits_for, host_names), how the converger
+plans, makes and removes it (conflict, create, remove), what it sets on a link that exists
+(converge_live), and its unit (unit_templates, unit_lines, private_files, engine_commands).
 Private to the collection: not an API.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 
 
 class Kind:
@@ -20,10 +23,31 @@ class Kind:
     by_unit = False
     # The directory below BOOT_DIR of its root-only files (private_files), or None.
     private_dir = None
+    # Made for every namespace at once by the boot run (netns-engine boot), its unit's work done
+    # by a worker that run can skip.
+    booted = False
 
     def default_name(self, netns, item):
         """The link's name when the item gives none."""
         raise NotImplementedError
+
+    def default_names(self, netns, item):
+        """{option: name} of the names an item of namespace ``netns`` gets when it gives none."""
+        return {'name': self.default_name(netns, item)}
+
+    def bridge_port(self, item, spec, where):
+        """The host end of ``spec`` that joins bridge ``item['bridge']``; InvalidInput for a kind
+        that has none."""
+        raise InvalidInput('%s: bridge is for a veth (its host end joins the bridge), not for type %s' % (where, self.name))
+
+    def going_away(self, msg):
+        """Whether ``msg``, a link in the way of one of this kind, may be going away with another
+        namespace (its unit waits a little before refusing)."""
+        return False
+
+    def describe(self, spec):
+        """What the module's result says of the link beyond its name, namespace and ends."""
+        return {'parent': spec.parent, 'mode': spec.mode}
 
     def parse(self, item, where, defaults=None):
         """The LinkSpec of an item, or InvalidInput whose message starts with ``where``."""
@@ -66,6 +90,12 @@ class Kind:
     def private_files(self, netns, specs, directory):
         """{path: text} of the root-only files of the links of ``specs`` in ``directory``."""
         return {}
+
+    def unit_templates(self):
+        """(the template of its unit, netns-KIND@.service; that of its worker or None)."""
+        # Imported here: _units imports the table of kinds.
+        from ansible_collections.netns.systemd.plugins.module_utils._units import KIND_TEMPLATE
+        return KIND_TEMPLATE, None
 
     def unit_lines(self, netns, specs):
         """(start lines, stop line groups, units wanted) of its unit's drop-in, or None for
