@@ -18,11 +18,12 @@ import socket
 
 from ansible_collections.netns.systemd.plugins.module_utils._chain import dropin_index
 from ansible_collections.netns.systemd.plugins.module_utils._files import read_file
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS, LINK_KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import NETNS_RUN_DIR, list_netns, netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._names import NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._paths import DROPIN_NAME, MODEL_DIR, UNIT_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NetlinkError
-from ansible_collections.netns.systemd.plugins.module_utils._snapshot import IFF_UP, address_of, kind_of, macvlan_mode_of
+from ansible_collections.netns.systemd.plugins.module_utils._snapshot import IFF_UP, address_of, kind_of
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import parse_systemctl_show
 from ansible_collections.netns.systemd.plugins.module_utils._units import creator_unit, link_unit
 
@@ -61,8 +62,8 @@ def read_links(rtnl):
             '_other_netns': msg.get_attr('IFLA_LINK_NETNSID') is not None,
             '_master': msg.get_attr('IFLA_MASTER'),
         }
-        if kind == 'macvlan':
-            link['mode'] = macvlan_mode_of(msg)
+        if KINDS.get(kind) is not None:
+            link.update(KINDS[kind].read_back(msg))
         links.append(link)
     by_index = dict((link['ifindex'], link) for link in links)
     for msg in rtnl.get_addr():
@@ -96,47 +97,23 @@ def read_routes(rtnl, names):
     return routes
 
 
-def pair_links(spaces, host_ids=None):
-    """Fill in peer and peer_netns of veths, parent of macvlans: ``spaces`` is {netns or
-    None (the host): [link dict]}, ``host_ids`` {nsid: name} as the host numbers namespaces.
+# Kernel link types whose IFLA_LINK is the link they sit on (their parent).
+ON_A_PARENT = ('macvlan', 'macvtap', 'ipvlan', 'vlan')
 
-    A host end names its peer's namespace by an id the host gave it: that pair is exact.
-    Between two namespaces only the interface indexes are known (the id is the namespace's
-    own): the peer is the unpaired veth of another namespace whose index is this one's link
-    and whose link is this one's index (indexes repeat across namespaces, so the host's
-    pairs are made first)."""
+
+def pair_links(spaces, host_ids=None):
+    """Fill in what links between namespaces each kind reads back (Kind.pair_back: the far end
+    of a veth), and the parent of a link that sits on one (a macvlan's): ``spaces`` is {netns
+    or None (the host): [link dict]}, ``host_ids`` {nsid: name} as the host numbers namespaces."""
     host_ids = host_ids or {}
     paired = set()
-
-    def pair(netns, link, other_netns, other):
-        link['peer'], link['peer_netns'], link['peer_on_host'] = other['ifname'], other_netns, other_netns is None
-        other['peer'], other['peer_netns'], other['peer_on_host'] = link['ifname'], netns, netns is None
-        paired.update([id(link), id(other)])
-
-    def mutual(link, other):
-        return other['kind'] == 'veth' and other['ifindex'] == link['_link'] and other['_link'] == link['ifindex'] and other is not link
-
-    for link in spaces.get(None, ()):
-        if link['kind'] == 'veth' and id(link) not in paired:
-            other_netns = host_ids.get(link['_nsid']) if link['_other_netns'] else None
-            for other in spaces.get(other_netns, ()) if (other_netns is not None or not link['_other_netns']) else ():
-                if mutual(link, other) and id(other) not in paired:
-                    pair(None, link, other_netns, other)
-                    break
-    for netns, links in sorted(spaces.items(), key=lambda item: item[0] or ''):
+    for name in LINK_KINDS:
+        paired.update(KINDS[name].pair_back(spaces, host_ids, paired))
+    for netns, links in spaces.items():
         if netns is None:
             continue
         for link in links:
-            if link['kind'] == 'veth' and id(link) not in paired:
-                places = [(other_netns, spaces[other_netns]) for other_netns in sorted(n for n in spaces if n not in (None, netns))]
-                if not link['_other_netns']:
-                    places = [(netns, links)]
-                for other_netns, others in places:
-                    found = [other for other in others if mutual(link, other) and id(other) not in paired]
-                    if found:
-                        pair(netns, link, other_netns, found[0])
-                        break
-            elif link['kind'] in ('macvlan', 'macvtap', 'ipvlan', 'vlan') and link['_link']:
+            if id(link) not in paired and link['kind'] in ON_A_PARENT and link['_link']:
                 parents = spaces.get(None, ()) if link['_other_netns'] else links
                 parent = [other for other in parents if other['ifindex'] == link['_link']]
                 link['parent'] = parent[0]['ifname'] if parent else None

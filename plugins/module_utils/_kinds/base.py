@@ -40,6 +40,16 @@ class Kind:
         that has none."""
         raise InvalidInput('%s: bridge is for a veth (its host end joins the bridge), not for type %s' % (where, self.name))
 
+    def read_back(self, msg):
+        """{key: value} netns_info reports of a kernel link of this kind beyond the common ones."""
+        return {}
+
+    def pair_back(self, spaces, host_ids, paired):
+        """For netns_info: fill in the far ends of links of this kind between namespaces
+        (``spaces``: {netns or None: [link dict]}; ``host_ids``: {nsid: name} as the host
+        numbers them; ``paired``: ids of link dicts already paired); the ids it paired."""
+        return set()
+
     def going_away(self, msg):
         """Whether ``msg``, a link in the way of one of this kind, may be going away with another
         namespace (its unit waits a little before refusing)."""

@@ -43,6 +43,9 @@ class Macvlan(Kind):
     def label(self, spec):
         return 'macvlan %s on %s (mode %s)' % (spec.end.label, describe_end(None, spec.parent), spec.mode)
 
+    def read_back(self, msg):
+        return {'mode': macvlan_mode_of(msg)}
+
     def host_links(self, spec):
         """[(what, name)] of the host interfaces it needs."""
         return [('parent', spec.parent)]

@@ -65,6 +65,47 @@ class Veth(Kind):
         process just left)."""
         return kind_of(msg) == 'veth' and msg.get_attr('IFLA_LINK_NETNSID') is not None
 
+    def pair_back(self, spaces, host_ids, paired):
+        """A host end names its peer's namespace by an id the host gave it: that pair is exact.
+        Between two namespaces only the interface indexes are known (the id is the namespace's
+        own): the peer is the unpaired veth of another namespace whose index is this one's link
+        and whose link is this one's index (indexes repeat across namespaces, so the host's
+        pairs are made first)."""
+        made = set()
+
+        def pair(netns, link, other_netns, other):
+            link['peer'], link['peer_netns'], link['peer_on_host'] = other['ifname'], other_netns, other_netns is None
+            other['peer'], other['peer_netns'], other['peer_on_host'] = link['ifname'], netns, netns is None
+            made.update([id(link), id(other)])
+
+        def free(link):
+            return link['kind'] == 'veth' and id(link) not in paired and id(link) not in made
+
+        def mutual(link, other):
+            return free(other) and other['ifindex'] == link['_link'] and other['_link'] == link['ifindex'] and other is not link
+
+        for link in spaces.get(None, ()):
+            if free(link):
+                other_netns = host_ids.get(link['_nsid']) if link['_other_netns'] else None
+                for other in spaces.get(other_netns, ()) if (other_netns is not None or not link['_other_netns']) else ():
+                    if mutual(link, other):
+                        pair(None, link, other_netns, other)
+                        break
+        for netns, links in sorted(spaces.items(), key=lambda item: item[0] or ''):
+            if netns is None:
+                continue
+            for link in links:
+                if free(link):
+                    places = [(other_netns, spaces[other_netns]) for other_netns in sorted(n for n in spaces if n not in (None, netns))]
+                    if not link['_other_netns']:
+                        places = [(netns, links)]
+                    for other_netns, others in places:
+                        found = [other for other in others if mutual(link, other)]
+                        if found:
+                            pair(netns, link, other_netns, found[0])
+                            break
+        return made
+
     def describe(self, spec):
         return {'peer': spec.peer.ifname, 'peer_netns': spec.peer.netns}
 
