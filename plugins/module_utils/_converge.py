@@ -58,7 +58,7 @@ class _Converger:
     or changed by a step); ``created_keys``: ends that did not exist before this call;
     ``conflict_hint``: what an error about an interface in the way tells the user to do."""
 
-    def __init__(self, specs, handles, check_mode, conflict_hint=RECREATE_HINT, unit_starter=None):
+    def __init__(self, specs, handles, check_mode, conflict_hint=RECREATE_HINT, unit_starter=None, fresh=()):
         self.specs = specs
         # Starts the unit that makes a link of a kind only a unit can make (a WireGuard
         # interface, whose wireguard-go daemon lives in the unit): None where there is none.
@@ -69,6 +69,8 @@ class _Converger:
         self.snapshots = {}
         self.netns_to_create = []
         self.netns_assumed = []
+        # Namespaces made just now by the caller, with nothing in them but lo: not read.
+        self.fresh = list(fresh)
         self.warnings = []
         self.removals = []
         self.creations = []
@@ -83,7 +85,7 @@ class _Converger:
 
     def snapshot(self, netns):
         if netns not in self.snapshots:
-            exists = netns is None or netns not in self.netns_to_create + self.netns_assumed
+            exists = netns is None or netns not in self.netns_to_create + self.netns_assumed + self.fresh
             self.snapshots[netns] = Snapshot(self.handles.rtnl(netns) if exists else None)
         return self.snapshots[netns]
 
@@ -358,13 +360,13 @@ class LinkPlan:
     change; ``assumed``: namespaces taken as made by an earlier task (check mode).
     Close it (or use it as a context manager)."""
 
-    def __init__(self, specs, check_mode, conflict_hint=RECREATE_HINT, unit_starter=None):
+    def __init__(self, specs, check_mode, conflict_hint=RECREATE_HINT, unit_starter=None, fresh=()):
         check_unique_ends(specs)
         self.specs = specs
         self.check_mode = check_mode
         self._handles = NamespaceHandles()
         try:
-            self._converger = _Converger(specs, self._handles, check_mode, conflict_hint, unit_starter)
+            self._converger = _Converger(specs, self._handles, check_mode, conflict_hint, unit_starter, fresh)
             self._converger.plan()
         except BaseException:
             self._handles.close()

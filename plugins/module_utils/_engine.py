@@ -166,7 +166,7 @@ def load_models(models_dir=MODEL_DIR, names=None):
 def load_entries(models_dir, names=None, sys_class_net=None):
     """The NamespaceEntries of the model files (all, or those of ``names``; links may lead to
     any namespace with a model)."""
-    return _host.parse_entries(load_models(models_dir, names), sys_class_net=sys_class_net, others=model_names(models_dir))
+    return _host.parse_entries(load_models(models_dir, names), sys_class_net=sys_class_net, others=set(model_names(models_dir)))
 
 
 def _run(argv):
@@ -248,7 +248,8 @@ def stop_kind(entries, name, kind):
 def boot_all(models_dir, run=_run, boot_list=BOOT_LIST):
     """What netns-boot.service does: the namespaces of the boot list that have a model, at
     once; [messages]."""
-    names = [name for name in _start.boot_names(boot_list) if name in set(model_names(models_dir))]
+    modelled = set(model_names(models_dir))
+    names = [name for name in _start.boot_names(boot_list) if name in modelled]
     if not names:
         return []
     try:

@@ -139,9 +139,10 @@ def _mark(name, marks_dir):
         write_atomically(path, '')
 
 
-def _veths_of_each(entries):
-    """The veths of every entry in one plan; when that fails, of each entry on its own (one in
-    the way does not hold up the others): {netns: error}."""
+def _links_of_each(entries, fresh):
+    """The links of the booted kinds of every entry in one plan; when that fails, of each entry
+    on its own (one in the way does not hold up the others): {netns: error}. Namespaces of
+    ``fresh``, made just now, are not read."""
     groups = [[entry] for entry in entries]
     for attempt in ([entries], groups):
         errors = {}
@@ -150,10 +151,12 @@ def _veths_of_each(entries):
             if not specs:
                 continue
             try:
-                with LinkPlan(specs, check_mode=False, conflict_hint='remove it, or rename the link') as plan:
+                with LinkPlan(specs, check_mode=False, conflict_hint='remove it, or rename the link', fresh=fresh) as plan:
                     plan.apply()
             except (InvalidInput, NetnsError, OSError) as exc:
-                errors.update((entry.name, 'veth: %s' % exc) for entry in group)
+                errors.update((entry.name, 'links: %s' % exc) for entry in group)
+            # What a failed plan made is rolled back: read again on the next try.
+            fresh = ()
         if not errors or len(entries) == 1:
             return errors
     return errors
@@ -179,7 +182,7 @@ def boot(entries, run, etc_dir=NETNS_ETC_DIR, records_dir=NETNS_RECORDS, marks_d
     # As the units do it: the sysctls and ruleset first (a link made later takes the
     # namespace's default values), then the veths.
     _lines, errors = _inside(entries, run, fresh=made)
-    errors.update(_veths_of_each([entry for entry in entries if entry.name not in errors]))
+    errors.update(_links_of_each([entry for entry in entries if entry.name not in errors], made))
     marked = []
     for entry in entries:
         if entry.name in errors:

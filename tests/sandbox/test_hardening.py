@@ -131,7 +131,7 @@ def test_a_unit_refuses_a_host_interface_it_did_not_make_and_changes_nothing(tmp
 def test_the_boot_batch_leaves_a_taken_name_to_the_units(tmp_path):
     uplink()
     marked, messages = run_boot_batch(parse_entries([{'name': 'blue', 'links': [{'type': 'veth'}]}]), tmp_path)
-    assert marked == [] and 'blue is left to its units: veth: ' in messages and 'host:ve-blue0 already exists' in messages
+    assert marked == [] and 'blue is left to its units: links: ' in messages and 'host:ve-blue0 already exists' in messages
     assert kernel.addresses(None, 've-blue0') == {'192.0.2.1/24'}
 
 
