@@ -86,7 +86,7 @@ class _Converger:
     def snapshot(self, netns):
         if netns not in self.snapshots:
             exists = netns is None or netns not in self.netns_to_create + self.netns_assumed + self.fresh
-            self.snapshots[netns] = Snapshot(self.handles.rtnl(netns) if exists else None)
+            self.snapshots[netns] = Snapshot(self.handles.light(netns) if exists else None)
         return self.snapshots[netns]
 
     def lookup(self, end):
@@ -97,8 +97,7 @@ class _Converger:
         got = msg.get_attr('IFLA_LINK_NETNSID')
         if own_netns == other_netns:
             return got is None
-        answer = self.handles.rtnl(own_netns).get_netnsid(fd=self.handles.fd(other_netns))
-        want = answer.get('nsid') if isinstance(answer, dict) else answer
+        want = self.handles.light(own_netns).get_netnsid(self.handles.fd(other_netns))
         return got is not None and got == want
 
     # -- planning
@@ -254,7 +253,11 @@ class _Converger:
     def action(self, end, method, command, **request):
         def run():
             try:
-                getattr(self.handles.rtnl(end.netns), method)(command, index=self.index(end.netns, end.ifname), **request)
+                light = self.handles.light(end.netns)
+                if method == 'link':
+                    light.set_link(self.index(end.netns, end.ifname), **request)
+                else:
+                    light.addr(command, self.index(end.netns, end.ifname), **request)
             except NetlinkError as exc:
                 # Removing a primary address takes its secondaries with it.
                 if not (command == 'del' and exc.code == errno.EADDRNOTAVAIL):
@@ -282,7 +285,7 @@ class _Converger:
         key = (netns, ifname)
         if key not in self.indexes:
             msg = None if key in self.created_keys else self.snapshot(netns).links.get(ifname)
-            self.indexes[key] = msg['index'] if msg is not None else self.handles.link_brief(netns, ifname)[0]
+            self.indexes[key] = msg['index'] if msg is not None else self.handles.link_index(netns, ifname)
         return self.indexes[key]
 
     # -- applying

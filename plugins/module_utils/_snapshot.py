@@ -43,7 +43,8 @@ def address_of(msg):
 
 
 class Snapshot:
-    """One namespace's links, addresses and static routes, each read at most once."""
+    """One namespace's links, addresses and static routes, each read at most once; ``rtnl``:
+    a LightRtnl or an IPRoute in the namespace, None for one that does not exist yet."""
 
     def __init__(self, rtnl):
         self._rtnl = rtnl

@@ -329,3 +329,41 @@ def test_check_mode_warns_once_for_many_missing_namespaces():
     result = veth(check_mode=True, links=links)
     assert len(result['warnings']) == 1
     assert result['warnings'][0].startswith("30 namespaces: 't0', 't1'") and "'t29' do not exist" in result['warnings'][0]
+
+
+def test_light_socket_reads_what_iproute_reads_and_fails_the_same(blue_red):
+    from pyroute2 import IPRoute
+    from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles, NetlinkError
+    veth(**LAB)
+    with NamespaceHandles() as handles:
+        for netns in (None, 'blue'):
+            light = handles.light(netns)
+            with handles.inside(netns):
+                ipr = IPRoute()
+            try:
+                full = dict((msg.get_attr('IFLA_IFNAME'), msg) for msg in ipr.get_links())
+                light_links = dict((msg.get_attr('IFLA_IFNAME'), msg) for msg in light.get_links())
+                assert sorted(light_links) == sorted(full)
+                for name, msg in light_links.items():
+                    for key in ('index', 'flags'):
+                        assert msg[key] == full[name][key]
+                    for attr in ('IFLA_MTU', 'IFLA_ADDRESS', 'IFLA_LINK', 'IFLA_LINK_NETNSID'):
+                        assert msg.get_attr(attr) == full[name].get_attr(attr)
+                assert (sorted((m['index'], m['prefixlen'], m.get_attr('IFA_ADDRESS')) for m in light.get_addr())
+                        == sorted((m['index'], m['prefixlen'], m.get_attr('IFA_ADDRESS')) for m in ipr.get_addr()))
+                answer = ipr.get_netnsid(fd=handles.fd('red'))
+                assert light.get_netnsid(handles.fd('red')) == (answer.get('nsid') if isinstance(answer, dict) else answer)
+            finally:
+                ipr.close()
+        index = handles.link_index('blue', 'veth-b')
+        with pytest.raises(NetlinkError) as failed:
+            handles.light('blue').addr('add', index, '10.1.0.2', 24)
+        assert failed.value.code == 17  # EEXIST
+        with pytest.raises(NetlinkError) as failed:
+            handles.light('blue').addr('del', index, '10.9.9.9', 24)
+        assert failed.value.code == 99  # EADDRNOTAVAIL
+        handles.light('blue').addr('add', index, 'fd00:1::2', 64)
+        handles.light('blue').set_link(index, mtu=1400, address='02:00:00:00:00:b0')
+    assert kernel.addresses('blue', 'veth-b') == {'10.1.0.2/24', 'fd00:1::2/64'}
+    link = kernel.link('blue', 'veth-b')
+    assert (link['mtu'], link['address']) == (1400, '02:00:00:00:00:b0')

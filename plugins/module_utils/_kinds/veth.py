@@ -132,10 +132,8 @@ class Veth(Kind):
         end, peer = spec.end, spec.peer
 
         def create():
-            request = {'ifname': peer.ifname}
-            if peer.netns != end.netns:
-                request['net_ns_fd'] = converger.handles.fd(peer.netns)
-            converger.handles.rtnl(end.netns).link('add', ifname=end.ifname, kind='veth', peer=request)
+            peer_fd = converger.handles.fd(peer.netns) if peer.netns != end.netns else None
+            converger.handles.light(end.netns).add_veth(end.ifname, peer.ifname, peer_fd)
             converger.created_links.append(end)
             converger.created_keys.update((end.key, peer.key))
         return [e.key for e in spec.ends], create
