@@ -16,6 +16,21 @@ import socket
 from ansible_collections.netns.systemd.plugins.module_utils._model import Route
 
 _MACVLAN_MODE_BITS = {'private': 1, 'vepa': 2, 'bridge': 4, 'passthru': 8, 'source': 16}
+# The attributes of a link that a Snapshot keeps (the rest, statistics and per-family
+# settings, cost most of the decoding): read no other from a snapshot's messages without
+# adding it here (tests/unit/plugins/module_utils/test_snapshot.py checks the code for it).
+LINK_ATTRS = {
+    'IFLA_ADDRESS': 1,
+    'IFLA_BROADCAST': 2,
+    'IFLA_IFNAME': 3,
+    'IFLA_MTU': 4,
+    'IFLA_LINK': 5,
+    'IFLA_MASTER': 10,
+    'IFLA_OPERSTATE': 16,
+    'IFLA_LINKINFO': 18,
+    'IFLA_LINK_NETNSID': 37,
+}
+_LINK_ATTR_TYPES = frozenset(LINK_ATTRS.values())
 RTPROT_STATIC = 4
 RT_TABLE_MAIN = 254
 IFF_UP = 0x1
@@ -44,13 +59,16 @@ def address_of(msg):
 
 class Snapshot:
     """One namespace's links, addresses and static routes, each read at most once; ``rtnl``:
-    a LightRtnl or an IPRoute in the namespace, None for one that does not exist yet."""
+    a LightRtnl or an IPRoute in the namespace, None for one that does not exist yet. A
+    LightRtnl's links keep only the attributes of LINK_ATTRS."""
 
     def __init__(self, rtnl):
         self._rtnl = rtnl
         self.links = {}
         if rtnl is not None:
-            for msg in rtnl.get_links():
+            # Imported here: modules that never talk netlink import this one without pyroute2.
+            from ansible_collections.netns.systemd.plugins.module_utils._rtnl import LightRtnl
+            for msg in rtnl.get_links(only=_LINK_ATTR_TYPES) if isinstance(rtnl, LightRtnl) else rtnl.get_links():
                 self.links[msg.get_attr('IFLA_IFNAME')] = msg
         self._addresses = None
         self._routes = None
