@@ -493,7 +493,7 @@ def report_table(info):
         '[' + ', '.join('%.0f' % v for v in info['runs_ms'][k]) + ']' for k in ('a', 'b', 'c')))
     lines.append('spec build (specs_from_params, not in (b)): %.1f ms; pyroute2 warm-up (not in (b)): %.1f ms'
                  % (info['spec_build_ms'], info['warmup_ms']))
-    lines.append('open-file limit (RLIMIT_NOFILE soft): %d; (b) holds about 5 fds per namespace with pyroute2 0.9, 4 with 0.7'
+    lines.append('open-file limit (RLIMIT_NOFILE soft): %d; (b) holds 2 fds per namespace (its nsfs fd and a netlink socket)'
                  % info['nofile_soft'])
     lines.append('state after (a) == state after (b): %s (%d of %d namespaces read back, all host links)'
                  % ('yes' if info['equivalent'] else 'NO', info['verified_netns'], info['count']))
@@ -552,8 +552,8 @@ def main(argv=None):
         return 2
     signal.signal(signal.SIGTERM, _sigterm)
     nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    if nofile != resource.RLIM_INFINITY and 5 * args.count + 64 > nofile:
-        log('warning: converge_links keeps about 5 fds per namespace open (socket, epoll, socketpair, nsfs fd); '
+    if nofile != resource.RLIM_INFINITY and 2 * args.count + 64 > nofile:
+        log('warning: converge_links keeps 2 fds per namespace open (a netlink socket and the nsfs fd); '
             'ulimit -n is %d, so --count %d may fail with EMFILE' % (nofile, args.count))
     BASELINE_BUSY[0] = cpu_busy(1.0)
 
