@@ -170,10 +170,15 @@ def test_a_namespace_deleted_or_replaced_by_hand_is_seen():
     run_creator('d1')
     records = os.path.join(os.path.dirname(BOOT_MARKS), os.path.basename(NETNS_RECORDS))
     assert netns_damage('d1', records) is None
-    kernel.ip(None, 'netns', 'delete', 'd1')
-    assert netns_damage('d1', records) == 'the namespace was deleted by hand'
-    kernel.ip(None, 'netns', 'add', 'd1')
-    assert 'the namespace was replaced by another one' in netns_damage('d1', records)
+    # Held open, the old namespace lives on: the kernel cannot give its inode to the new one.
+    held = os.open('/run/netns/d1', os.O_RDONLY)
+    try:
+        kernel.ip(None, 'netns', 'delete', 'd1')
+        assert netns_damage('d1', records) == 'the namespace was deleted by hand'
+        kernel.ip(None, 'netns', 'add', 'd1')
+        assert 'the namespace was replaced by another one' in netns_damage('d1', records)
+    finally:
+        os.close(held)
     # The creator's work again records the new one.
     run_creator('d1')
     assert netns_damage('d1', records) is None
