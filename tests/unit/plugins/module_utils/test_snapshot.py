@@ -48,8 +48,8 @@ def test_only_keeps_the_attributes_asked_for_and_fixes_the_length():
     msg.encode()
     data = b'\0' * 8 + bytes(msg.data)  # not at the start of the buffer, as in a dump
     length = struct.unpack_from('I', data, 8)[0]
-    trimmed = _rtnl._only(data, 8, length, 16, frozenset([LINK_ATTRS['IFLA_IFNAME'], LINK_ATTRS['IFLA_MTU'],
-                                                           LINK_ATTRS['IFLA_LINKINFO']]))
+    kept = frozenset([LINK_ATTRS['IFLA_IFNAME'], LINK_ATTRS['IFLA_MTU'], LINK_ATTRS['IFLA_LINKINFO']])
+    trimmed = _rtnl._only(data, 8, length, 16, kept)
     assert struct.unpack_from('I', trimmed)[0] == len(trimmed) < length
     got = ifinfmsg(trimmed)
     got.decode()
