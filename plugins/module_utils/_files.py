@@ -105,6 +105,28 @@ def write_atomically(path, content, mode=0o644, dir_mode=0o755):
         raise
 
 
+def write_in_directory(directory, files, mode=0o644, dir_mode=0o755):
+    """Write the small files ``files`` ({name: text}) in ``directory`` (made when missing), each
+    through a new file renamed into place. The directory is checked for links once and then held
+    open, so no file is written through a link, at the cost of one check for all of them."""
+    check_no_link(directory)
+    make_dirs(directory, dir_mode)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        for name in sorted(files):
+            tmp = '.netns-systemd.%s' % name
+            fd = os.open(tmp, flags, mode, dir_fd=dir_fd)
+            try:
+                os.fchmod(fd, mode)
+                os.write(fd, files[name].encode('utf-8'))
+            finally:
+                os.close(fd)
+            os.rename(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
 def make_link(path, target):
     """Make ``path`` a symbolic link to ``target`` (a link beside it, renamed into place), with
     no link on the way to it."""

@@ -24,7 +24,8 @@ import time
 from ansible_collections.netns.systemd.plugins.module_utils._converge import LinkPlan
 from ansible_collections.netns.systemd.plugins.module_utils._host import booted_specs
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
-from ansible_collections.netns.systemd.plugins.module_utils._files import is_regular_file, link_in_path, make_dirs, read_file, write_atomically
+from ansible_collections.netns.systemd.plugins.module_utils._files import (
+    is_regular_file, link_in_path, make_dirs, read_file, write_atomically, write_in_directory)
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import Rulesets
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import create_netns, loopback_up, netns_id, netns_path, run_dir_lock
@@ -52,12 +53,12 @@ def make_resolver(name, etc_dir=NETNS_ETC_DIR):
     return ['+ empty %s' % path]
 
 
-def record_inode(name, records_dir=NETNS_RECORDS):
-    """Keep the inode of namespace ``name`` as made now, for netns_chain to compare later."""
-    inode = netns_id(name)
-    path = os.path.join(records_dir, name)
-    if inode is not None and link_in_path(path) is None:
-        write_atomically(path, '%d\n' % inode)
+def record_inodes(names, records_dir=NETNS_RECORDS):
+    """Keep the inode of each namespace of ``names`` as made now, for netns_chain to compare later."""
+    if link_in_path(records_dir) is not None:
+        return
+    inodes = dict((name, netns_id(name)) for name in names)
+    write_in_directory(records_dir, dict((name, '%d\n' % inode) for name, inode in inodes.items() if inode is not None))
 
 
 def _inside(entries, run, fresh=()):
@@ -93,7 +94,7 @@ def start_netns(entry, run, etc_dir=NETNS_ETC_DIR, records_dir=NETNS_RECORDS):
     lines.extend(found)
     if errors:
         raise NetnsError('; '.join(errors[name] for name in sorted(errors)))
-    record_inode(entry.name, records_dir)
+    record_inodes([entry.name], records_dir)
     return lines
 
 
@@ -131,12 +132,6 @@ def start_links(entry, seconds=GONE_SECONDS):
 def boot_names(boot_list=BOOT_LIST):
     """The names of the boot list: enabled namespaces whose veths lead only to enabled ones."""
     return (read_file(boot_list) or '').split() if is_regular_file(boot_list) else []
-
-
-def _mark(name, marks_dir):
-    path = os.path.join(marks_dir, name)
-    if link_in_path(path) is None:
-        write_atomically(path, '')
 
 
 def _links_of_each(entries, fresh):
@@ -183,17 +178,21 @@ def boot(entries, run, etc_dir=NETNS_ETC_DIR, records_dir=NETNS_RECORDS, marks_d
     # namespace's default values), then the veths.
     _lines, errors = _inside(entries, run, fresh=made)
     errors.update(_links_of_each([entry for entry in entries if entry.name not in errors], made))
-    marked = []
+    done = []
     for entry in entries:
         if entry.name in errors:
             messages.append('%s is left to its units: %s' % (entry.name, errors[entry.name]))
             continue
         try:
             messages.extend(line for line in make_resolver(entry.name, etc_dir) if line.startswith('!'))
-            record_inode(entry.name, records_dir)
-            _mark(entry.name, marks_dir)
         except (InvalidInput, OSError) as exc:
             messages.append('%s is left to its units: %s' % (entry.name, exc))
             continue
-        marked.append(entry.name)
-    return marked, messages
+        done.append(entry.name)
+    try:
+        record_inodes(done, records_dir)
+        write_in_directory(marks_dir, dict((name, '') for name in done))
+    except (InvalidInput, OSError) as exc:
+        messages.append('every namespace is left to its units: %s' % exc)
+        return [], messages
+    return done, messages

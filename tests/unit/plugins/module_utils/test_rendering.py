@@ -10,7 +10,7 @@ import os
 import pytest
 
 from ansible_collections.netns.systemd.plugins.module_utils._chain import plan_chain
-from ansible_collections.netns.systemd.plugins.module_utils._files import rewrite_in_place, write_atomically
+from ansible_collections.netns.systemd.plugins.module_utils._files import rewrite_in_place, write_atomically, write_in_directory
 from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries, render_resolv_conf
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, ENGINE_LAUNCHER
@@ -138,6 +138,27 @@ def test_resolv_conf_is_rewritten_in_place_and_units_atomically(tmp_path):
     write_atomically(unit, 'two\n')
     assert open(unit).read() == 'two\n' and os.stat(unit).st_ino != first
     assert sorted(os.listdir(str(tmp_path))) == ['netns', 'u.service']
+
+
+def test_many_small_files_are_written_through_no_link(tmp_path):
+    marks = tmp_path / 'run' / 'booted'
+    write_in_directory(str(marks), {'a': '', 'b': '12\n'}, mode=0o600)
+    assert sorted(os.listdir(str(marks))) == ['a', 'b'] and (marks / 'b').read_text() == '12\n'
+    assert oct(os.stat(str(marks / 'b')).st_mode & 0o777) == oct(0o600)
+    # A link planted as a file is replaced, not followed; one planted as the new file is refused.
+    victim = tmp_path / 'victim'
+    victim.write_text('mine\n')
+    os.unlink(str(marks / 'a'))
+    os.symlink(str(victim), str(marks / 'a'))
+    os.symlink(str(victim), str(marks / '.netns-systemd.c'))
+    with pytest.raises(OSError):
+        write_in_directory(str(marks), {'a': '', 'c': ''})
+    assert victim.read_text() == 'mine\n' and not os.path.islink(str(marks / 'a'))
+    # A link on the way to the directory is refused before anything is written.
+    os.symlink(str(marks), str(tmp_path / 'elsewhere'))
+    with pytest.raises(InvalidInput, match='is a symbolic link'):
+        write_in_directory(str(tmp_path / 'elsewhere'), {'d': ''})
+    assert not os.path.exists(str(marks / 'd'))
 
 
 def test_unit_state_is_read_from_systemctl_show():
