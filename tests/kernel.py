@@ -3,7 +3,11 @@
 import json
 import os
 import shutil
+import socket
+import struct
 import subprocess
+import sys
+import time
 
 
 def in_sandbox():
@@ -36,6 +40,34 @@ def veth_to(netns, outside, inside, outside_address, inside_address):
     ip(None, 'link', 'set', outside, 'up')
     ip(netns, 'addr', 'add', inside_address, 'dev', inside)
     ip(netns, 'link', 'set', inside, 'up')
+
+
+def settled_ipv6(netns, ifname, seconds=10):
+    """Wait until ``ifname`` in ``netns`` (None: here) has a link-local address and no address
+    still in duplicate address detection (tentative), so that it can send and be answered."""
+    deadline = time.monotonic() + seconds
+    while True:
+        infos = [a for link in ip_json(netns, '-6', 'addr', 'show', 'dev', ifname) for a in link.get('addr_info', ())]
+        if any(a['local'].startswith('fe80:') for a in infos) and not any(a.get('tentative') for a in infos):
+            return
+        if time.monotonic() >= deadline:
+            raise AssertionError('%s in %s: IPv6 addresses not settled: %s' % (ifname, netns, infos))
+        time.sleep(0.05)
+
+
+def advertise_router(netns, ifname, prefix='2001:db8:ffff::', lifetime=1800):
+    """Send one IPv6 router advertisement from ``ifname`` in ``netns`` to all nodes on its link:
+    this router, for ``lifetime`` seconds, and an on-link, autonomous /64 ``prefix``. What radvd
+    would send, made by hand (type 134; the kernel fills in the checksum)."""
+    option = struct.pack('!BBBBIII16s', 3, 4, 64, 0xc0, 86400, 14400, 0, socket.inet_pton(socket.AF_INET6, prefix))
+    message = struct.pack('!BBHBBHII', 134, 0, 0, 64, 0, lifetime, 0, 0) + option
+    code = ('import socket,sys\n'
+            'index=socket.if_nametoindex(sys.argv[1])\n'
+            's=socket.socket(socket.AF_INET6,socket.SOCK_RAW,socket.IPPROTO_ICMPV6)\n'
+            's.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_MULTICAST_HOPS,255)\n'
+            's.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_MULTICAST_IF,index)\n'
+            's.sendto(bytes.fromhex(sys.argv[2]),("ff02::1",0,0,index))\n')
+    subprocess.run(['ip', 'netns', 'exec', netns, sys.executable, '-c', code, ifname, message.hex()], check=True)
 
 
 def ip_json(netns, *args):
@@ -123,8 +155,9 @@ def wipe():
     # The sandbox's own ruleset and forwarding (host egress and port forward tests).
     if shutil.which('nft'):
         subprocess.run(['nft', 'flush', 'ruleset'], check=False)
-    with open('/proc/sys/net/ipv4/ip_forward', 'w') as f:
-        f.write('0\n')
+    for path in ('/proc/sys/net/ipv4/ip_forward', '/proc/sys/net/ipv6/conf/all/forwarding'):
+        with open(path, 'w') as f:
+            f.write('0\n')
     # The sandbox's own tmpfs /etc/netns and the collection's directories (in_sandbox()
     # guards every caller).
     for directory in ('/etc/netns', '/etc/netns-systemd', '/run/netns-systemd'):

@@ -18,7 +18,8 @@ from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import 
 from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables
-from ansible_collections.netns.systemd.plugins.module_utils._hostnet import bridge_port_file, parse_egress
+from ansible_collections.netns.systemd.plugins.module_utils._hostnet import bridge_port_file
+from ansible_collections.netns.systemd.plugins.module_utils._parts.egress import parse_egress
 from ansible_collections.netns.systemd.plugins.module_utils._paths import NS_DIR, PHASES_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import parse_sysctl
 from ansible_collections.netns.systemd.plugins.module_utils._units import (

@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, netns.systemd developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The host side of a host's namespaces: bridges they join through veth ports, outbound
-access through NAT (egress), port forwards, and the IPv4 forwarding these need.
+access (egress), port forwards, and the IP forwarding these need.
 
 Everything is validated for the whole host before any change (HostNet.parse), then rendered
 into files the units read (host/bridges, host/nftables, host/forward and each namespace's
@@ -10,8 +10,9 @@ ns/NAME/bridge). The same functions apply them for the units (the engine's host,
 unports commands) and for netns_chain, which compares the live host with them on each run
 (host_drift) and removes what is no longer wanted (host_leftovers). The NAT rules live in one table the collection owns,
 ``table inet netns_systemd``, replaced whole in one transaction; no other table is read,
-changed or flushed. Egress and port forwards are IPv4 (IPv6 forwarding would change how
-the host's own interfaces take router advertisements). Private to the collection: not an API.
+changed or flushed. What goes into that table, and which IP families the host forwards, is
+asked of the parts of _parts.table (egress, port forwards); nothing here branches on one.
+Private to the collection: not an API.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,22 +23,29 @@ import errno
 import ipaddress
 import os
 import shutil
+import socket
 import tempfile
 import time
 
 from ansible_collections.netns.systemd.plugins.module_utils._files import file_diff, is_regular_file, read_file, write_atomically
-from ansible_collections.netns.systemd.plugins.module_utils._model import parse_addresses, parse_port
+from ansible_collections.netns.systemd.plugins.module_utils._model import parse_addresses
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_ifname
+from ansible_collections.netns.systemd.plugins.module_utils._parts.base import CHAINS, host_veths, networks
+from ansible_collections.netns.systemd.plugins.module_utils._parts.egress import parse_egress
+from ansible_collections.netns.systemd.plugins.module_utils._parts.table import HOST_PARTS
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import scratch_netns
 from ansible_collections.netns.systemd.plugins.module_utils._paths import RUN_DIR
 
 TABLE = 'inet netns_systemd'
-FORWARD_KEY = 'net.ipv4.ip_forward'
-FORWARD_PATH = '/proc/sys/net/ipv4/ip_forward'
-# The value of FORWARD_KEY before the collection first set it this boot: put back when
-# nothing needs forwarding any more.
-FORWARD_BEFORE = RUN_DIR + '/forward-before'
-PROTOCOLS = ('tcp', 'udp')
+# The forwarding switch of each IP version: (sysctl key, its file, and where its value before
+# the collection first set it this boot is kept, to be put back when nothing needs it any more).
+FORWARDING = {
+    4: ('net.ipv4.ip_forward', '/proc/sys/net/ipv4/ip_forward', RUN_DIR + '/forward-before'),
+    6: ('net.ipv6.conf.all.forwarding', '/proc/sys/net/ipv6/conf/all/forwarding', RUN_DIR + '/forward6-before'),
+}
+# Routes learned from router advertisements (rtm_protocol), in the main table.
+RTPROT_RA = 9
+RT_TABLE_MAIN = 254
 # What a bridge is to the units: made (and removed) by the collection, or adopted from its owner.
 MADE, ADOPTED = 'made', 'adopted'
 # How long an adopted bridge (made by networkd or ifupdown) is waited for.
@@ -52,88 +60,6 @@ class Bridge:
         self.egress = egress
         # (netns, host end, inside End) of each veth port.
         self.ports = []
-
-
-class Egress:
-    """Outbound NAT for ``prefixes`` (IPv4 networks) of ``owner`` (words for messages),
-    leaving through ``interface`` (None: any interface but towards those prefixes)."""
-
-    def __init__(self, owner, interface, prefixes):
-        self.owner = owner
-        self.interface = interface
-        self.prefixes = prefixes
-
-
-class PortForward:
-    def __init__(self, where, netns, protocol, host_port, address, port, interfaces, host_addresses):
-        self.where = where
-        self.netns = netns
-        self.protocol = protocol
-        self.host_port = host_port
-        self.address = address
-        self.port = port
-        self.interfaces = interfaces
-        self.host_addresses = host_addresses
-
-    @property
-    def what(self):
-        return '%s port %d' % (self.protocol, self.host_port)
-
-
-def _networks(addresses, version=None):
-    return [a.network for a in addresses or () if version is None or a.version == version]
-
-
-def _host_veths(entry):
-    """The links of a present namespace with their other end on the host (veths)."""
-    return [spec for kind in sorted(entry.links) for spec in entry.links[kind] if spec.peer is not None and spec.peer.netns is None]
-
-
-def _ipv4_addresses(entry):
-    return [a for spec in _host_veths(entry) for a in spec.end.addresses or () if a.version == 4]
-
-
-def _ipv4(where, what, value):
-    try:
-        address = ipaddress.ip_address(value)
-    except ValueError:
-        raise InvalidInput('%s: %s %r is not an IPv4 address' % (where, what, value))
-    if address.version != 4:
-        raise InvalidInput('%s: %s %s is IPv6: egress and port forwards are IPv4 only' % (where, what, value))
-    return address
-
-
-def parse_egress(where, value):
-    """The ``egress`` option: None or false for none, true or {} for any interface, or a
-    dictionary with ``interface``; InvalidInput naming the option for anything else."""
-    if value is None or value is False:
-        return None
-    if value is True:
-        return {}
-    if not isinstance(value, dict):
-        raise InvalidInput('%s: egress must be true (any interface) or a dictionary such as {interface: eth0}, not %r' % (where, value))
-    unknown = sorted(str(key) for key in value if key != 'interface')
-    if unknown:
-        raise InvalidInput('%s: egress has unknown keys %s; its one key is interface' % (where, ', '.join(unknown)))
-    interface = value.get('interface')
-    if interface is not None and not isinstance(interface, str):
-        raise InvalidInput('%s: egress interface %r is not an interface name' % (where, interface))
-    return {'interface': interface}
-
-
-def _interfaces(where, values, known):
-    names = []
-    for value in values or ():
-        try:
-            check_ifname(value)
-        except InvalidInput as exc:
-            raise InvalidInput('%s: %s' % (where, exc))
-        if value not in known:
-            raise InvalidInput('%s: interface %r does not exist on the host and is not a bridge or a host end of a veth of '
-                               'this list' % (where, value))
-        if value not in names:
-            names.append(value)
-    return tuple(names)
 
 
 def _check_overlaps(segments):
@@ -157,19 +83,33 @@ def _check_overlaps(segments):
 
 
 class HostNet:
-    """The host side of the entries: the bridges in use, egress, port forwards."""
+    """The host side of the entries: the bridges in use, and the items of each part."""
 
     def __init__(self):
         self.bridges = {}
-        self.egress = []
-        self.forwards = []
+        # {part name: [item]}, for each part of HOST_PARTS.
+        self.items = dict((part.name, []) for part in HOST_PARTS)
         # The present namespaces with a bridge port, egress or port forwards.
         self.users = []
+        # The host ends of the veths and the bridges: the collection's own links.
+        self.own_links = set()
+
+    @property
+    def egress(self):
+        return self.items['egress']
+
+    @property
+    def forwards(self):
+        return self.items['forwards']
+
+    @property
+    def families(self):
+        """The IP versions the host forwards: something leaves or enters the namespaces through it."""
+        return set(version for part in HOST_PARTS for version in part.families(self.items[part.name]))
 
     @property
     def forwarding(self):
-        """IPv4 forwarding is needed: something leaves or enters the namespaces through the host."""
-        return bool(self.egress or self.forwards)
+        return bool(self.families)
 
     @classmethod
     def parse(cls, entries, bridges, known_links=None, sys_class_net='/sys/class/net', made_before=()):
@@ -197,7 +137,7 @@ class HostNet:
             declared[name] = (where, Bridge(name, adopt, addresses, parse_egress(where, item.get('egress'))))
         present = [e for e in entries if e.state == 'present']
         host.users = sorted(e.name for e in present if e.bridge_ports or e.egress is not None or e.forwards)
-        host_ends = set(spec.peer.ifname for e in present for spec in _host_veths(e))
+        host_ends = set(spec.peer.ifname for e in present for spec in host_veths(e))
         for entry in present:
             for ifname, bridge, spec in entry.bridge_ports:
                 if bridge not in declared:
@@ -218,71 +158,18 @@ class HostNet:
                 raise InvalidInput('%s: %r is also the host end of a veth' % (where, name))
         segments = []
         for entry in present:
-            for spec in _host_veths(entry):
+            for spec in host_veths(entry):
                 if not any(port[0] == spec.peer.ifname for port in entry.bridge_ports):
                     segments.append(('veth %s of netns %s' % (spec.peer.ifname, entry.name),
-                                     _networks(spec.end.addresses) + _networks(spec.peer.addresses)))
+                                     networks(spec.end.addresses) + networks(spec.peer.addresses)))
         for name, bridge in sorted(host.bridges.items()):
-            segments.append(('bridge %s' % name, _networks(bridge.addresses) + [n for port in bridge.ports for n in _networks(port[2].addresses)]))
+            segments.append(('bridge %s' % name, networks(bridge.addresses) + [n for port in bridge.ports for n in networks(port[2].addresses)]))
         _check_overlaps(segments)
-        for name, bridge in sorted(host.bridges.items()):
-            if bridge.egress is not None:
-                where = declared[name][0] + '.egress'
-                prefixes = sorted(set(_networks(bridge.addresses, 4) + [n for port in bridge.ports for n in _networks(port[2].addresses, 4)]))
-                host.egress.append(host._egress(where, 'bridge %s' % name, name, bridge.egress, prefixes, known))
-        forwarded = {}
-        for entry in present:
-            where = 'netns %s' % entry.name
-            own = _ipv4_addresses(entry)
-            if entry.egress is not None:
-                bridged = set(port[0] for port in entry.bridge_ports)
-                if not own:
-                    raise InvalidInput('%s: egress needs an IPv4 address on a veth to the host (or to a bridge)' % where)
-                prefixes = sorted(set(a.network for a in own))
-                others = [spec.peer.ifname for spec in _host_veths(entry) if spec.peer.ifname not in bridged]
-                host.egress.append(host._egress(where + ': egress', where, others[0] if len(others) == 1 else None,
-                                                entry.egress, prefixes, known))
-            for index, item in enumerate(entry.forwards):
-                forward = host._forward('%s: ports[%d]' % (where, index), entry.name, item, own, known)
-                for other in forwarded.get((forward.protocol, forward.host_port), ()):
-                    if _clash(forward, other):
-                        raise InvalidInput('%s: %s is forwarded twice, to netns %s and to netns %s' % (
-                            forward.where, forward.what, other.netns, forward.netns))
-                forwarded.setdefault((forward.protocol, forward.host_port), []).append(forward)
-                host.forwards.append(forward)
+        host.own_links = host_ends | set(host.bridges)
+        with_ports = dict((name, declared[name]) for name in host.bridges)
+        for part in HOST_PARTS:
+            host.items[part.name] = part.parse(host, present, with_ports, known)
         return host
-
-    def _egress(self, where, owner, own_link, options, prefixes, known):
-        interface = options.get('interface')
-        if interface is not None:
-            interface = _interfaces(where, [interface], known)[0]
-            if interface == own_link:
-                raise InvalidInput('%s: the egress interface %r is the way into %s itself' % (where, interface, owner))
-        if not prefixes:
-            raise InvalidInput('%s: %s has no IPv4 address to give outbound access to' % (where, owner))
-        return Egress(owner, interface, prefixes)
-
-    def _forward(self, where, netns, item, own, known):
-        protocol = item.get('protocol') or 'tcp'
-        if protocol not in PROTOCOLS:
-            raise InvalidInput('%s: protocol %r is not tcp or udp' % (where, protocol))
-        host_port = parse_port(item.get('host_port'), where, 'host_port')
-        port = parse_port(item.get('port') if item.get('port') is not None else host_port, where)
-        if item.get('address') is not None:
-            address = _ipv4(where, 'address', item['address'])
-            if address not in [a.ip for a in own]:
-                raise InvalidInput('%s: %s is not an address of netns %s on a veth to the host (or to a bridge)' % (where, address, netns))
-        elif own:
-            address = own[0].ip
-        else:
-            raise InvalidInput('%s: netns %s has no IPv4 address on a veth to the host (or to a bridge) to forward to' % (where, netns))
-        host_addresses = []
-        for value in item.get('host_addresses') or ():
-            value = _ipv4(where, 'host address', value)
-            if value not in host_addresses:
-                host_addresses.append(value)
-        return PortForward(where, netns, protocol, host_port, address, port, _interfaces(where, item.get('interfaces'), known),
-                           tuple(host_addresses))
 
     # ------------------------------------------------------------ files the units run
 
@@ -297,37 +184,29 @@ class HostNet:
     def table(self):
         """The owned table, replaced whole by ``nft -f``: created when missing, deleted, made
         again, in one transaction. None when no rule is needed."""
-        prerouting, output, postrouting = [], [], []
-        for forward in sorted(self.forwards, key=lambda f: (f.protocol, f.host_port, f.netns)):
-            target = '%s dport %d dnat ip to %s:%d' % (forward.protocol, forward.host_port, forward.address, forward.port)
-            if forward.host_addresses:
-                to_host = 'ip daddr %s' % _set(str(a) for a in forward.host_addresses)
-            else:
-                # 127.0.0.0/8 is never forwarded: that would need route_localnet (see the docs).
-                to_host = 'ip daddr != 127.0.0.0/8 fib daddr type local'
-            incoming = ('iifname %s ' % _set('"%s"' % i for i in forward.interfaces)) if forward.interfaces else ''
-            prerouting.append('%s%s %s' % (incoming, to_host, target))
-            # The host's own connections to its own addresses.
-            output.append('%s %s' % (to_host, target))
-        for egress in sorted(self.egress, key=lambda e: e.owner):
-            sources = _set(str(p) for p in egress.prefixes)
-            if egress.interface:
-                postrouting.append('oifname "%s" ip saddr %s masquerade comment "%s"' % (egress.interface, sources, egress.owner))
-            else:
-                postrouting.append('ip saddr %s ip daddr != %s masquerade comment "%s"' % (sources, sources, egress.owner))
-        if not (prerouting or postrouting):
+        rules = dict((chain[0], []) for chain in CHAINS)
+        for part in HOST_PARTS:
+            for chain, rule in part.rules(self.items[part.name]):
+                rules[chain].append(rule)
+        chains = ['\tchain %s {\n\t\ttype %s hook %s priority %s; policy accept;\n%s\t}\n'
+                  % (name, kind, hook, priority, ''.join('\t\t%s\n' % rule for rule in rules[name]))
+                  for name, kind, hook, priority in CHAINS if rules[name]]
+        if not chains:
             return None
-        chains = []
-        for name, hook, priority, rules in (('prerouting', 'prerouting', 'dstnat', prerouting), ('output', 'output', '-100', output),
-                                            ('postrouting', 'postrouting', 'srcnat', postrouting)):
-            if rules:
-                chains.append('\tchain %s {\n\t\ttype nat hook %s priority %s; policy accept;\n%s\t}\n'
-                              % (name, hook, priority, ''.join('\t\t%s\n' % rule for rule in rules)))
         return 'table %s\ndelete table %s\ntable %s {\n%s}\n' % (TABLE, TABLE, TABLE, '\n'.join(chains))
 
     def check(self, run):
-        """Load the owned table into a new, empty namespace, before any change: InvalidInput
-        when nft is missing or refuses it. Keeps its listing for host_drift."""
+        """Before any change: InvalidInput when IPv6 forwarding would cost the host its default
+        route (ra_takers), or when nft is missing or refuses the owned table, which is loaded
+        into a new, empty namespace. Keeps its listing for host_drift."""
+        takers = ra_takers(self.own_links) if 6 in self.families else []
+        if takers:
+            raise InvalidInput(
+                'IPv6 forwarding (egress ipv6, or a port forward to an IPv6 address) would take the host\'s default route '
+                'away: %s learns it from router advertisements with accept_ra = 1, and the kernel drops such routes and '
+                'ignores advertisements once forwarding is on. Set %s where the host\'s network is configured (a file in '
+                '/etc/sysctl.d/, or accept_ra 2 in /etc/network/interfaces), so that it holds after a reboot, and run '
+                'again; nothing was changed' % (', '.join(takers), ', '.join('net.ipv6.conf.%s.accept_ra = 2' % name for name in takers)))
         table = self.table()
         if table is None:
             return
@@ -358,22 +237,8 @@ class HostNet:
         if table is not None:
             files['nftables'] = table
         if self.forwarding:
-            files['forward'] = '%s = 1\n' % FORWARD_KEY
+            files['forward'] = ''.join('%s = 1\n' % FORWARDING[version][0] for version in sorted(self.families))
         return files
-
-
-def _set(words):
-    words = list(words)
-    return words[0] if len(words) == 1 else '{ %s }' % ', '.join(words)
-
-
-def _clash(one, two):
-    """Two forwards of one protocol and host port that would take the same packets."""
-    if one.host_addresses and two.host_addresses and not set(one.host_addresses) & set(two.host_addresses):
-        return False
-    if one.interfaces and two.interfaces and not set(one.interfaces) & set(two.interfaces):
-        return False
-    return True
 
 
 def bridge_port_file(bridge_ports):
@@ -381,13 +246,41 @@ def bridge_port_file(bridge_ports):
     return ''.join('%s %s\n' % (ifname, bridge) for ifname, bridge, _spec in bridge_ports)
 
 
-def host_before(host_dir, forward_before=FORWARD_BEFORE):
+def host_before(host_dir):
     """What host_leftovers compares with: {name: text} of the files in ``host_dir`` now, and
-    under ``forward-before`` the record of forwarding's earlier value (None: none)."""
+    under the name of each forwarding record (``forward-before``, ``forward6-before``) the
+    earlier value it holds (None: none)."""
     names = os.listdir(host_dir) if os.path.isdir(host_dir) and not os.path.islink(host_dir) else ()
     before = dict((name, read_file(os.path.join(host_dir, name))) for name in names)
-    before['forward-before'] = read_file(forward_before) if not os.path.islink(forward_before) else None
+    for _key, _path, record in FORWARDING.values():
+        before[os.path.basename(record)] = read_file(record) if not os.path.islink(record) else None
     return before
+
+
+def forwarded_families(text):
+    """The IP versions host/forward turns forwarding on for."""
+    keys = set(line.split('=')[0].strip() for line in (text or '').splitlines())
+    return set(version for version, (key, _path, _record) in FORWARDING.items() if key in keys)
+
+
+def ra_takers(own_links, conf_dir='/proc/sys/net/ipv6/conf'):
+    """The host interfaces, other than ``own_links`` (the collection's), whose IPv6 default
+    route came from a router advertisement and that take advertisements only while the host
+    does not forward (accept_ra 1): IPv6 forwarding would drop that route. Sorted names."""
+    # Imported here: the modules that only render units never load pyroute2.
+    from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles
+    with NamespaceHandles() as handles:
+        rtnl = handles.rtnl(None)
+        names = dict((msg['index'], msg.get_attr('IFLA_IFNAME')) for msg in rtnl.get_links())
+        routes = rtnl.get_routes(family=socket.AF_INET6, table=RT_TABLE_MAIN)
+    takers = set()
+    for msg in routes:
+        name = names.get(msg.get_attr('RTA_OIF'))
+        if msg['proto'] != RTPROT_RA or msg['dst_len'] != 0 or name is None or name in own_links:
+            continue
+        if (read_file(os.path.join(conf_dir, name, 'accept_ra')) or '').strip() == '1':
+            takers.add(name)
+    return sorted(takers)
 
 
 def manages_host(host, before, named, bridges):
@@ -456,10 +349,12 @@ def host_drift(host, run, check_mode, host_by_unit=False, ports_by_unit=()):
     the namespaces whose bridge unit is taken as started (their bridges and ports are its work)."""
     lines, diffs, again = [], [], []
     files = host.files()
-    forwarding = (read_file(FORWARD_PATH) or '?').strip() if 'forward' in files and not host_by_unit else '1'
-    if forwarding != '1':
-        lines.append('~ sysctl %s = 1 on the host (was %s)' % (FORWARD_KEY, forwarding))
-        again = ['host']
+    for version in sorted(forwarded_families(files.get('forward')) if not host_by_unit else ()):
+        key, path, _record = FORWARDING[version]
+        forwarding = (read_file(path) or '?').strip()
+        if forwarding != '1':
+            lines.append('~ sysctl %s = 1 on the host (was %s)' % (key, forwarding))
+            again = ['host']
     if 'nftables' in files and not host_by_unit:
         live = _table_listing(run)
         wanted = host.table_listing if host.table_listing is not None else table_listing_of(files['nftables'], run)
@@ -502,26 +397,30 @@ def host_drift(host, run, check_mode, host_by_unit=False, ports_by_unit=()):
     return lines, diffs
 
 
-def host_leftovers(host, before, run, check_mode, forward_before=FORWARD_BEFORE):
-    """Undo what ``before`` (the files host/ had when the run began, and under
-    ``forward-before`` what FORWARD_BEFORE held then: the run may remove /run/netns-systemd)
-    asked for and ``host`` no longer does: the owned table deleted, forwarding put back as it
-    was before the collection set it, bridges the collection made removed (one with other ports is
-    kept, and said). ([lines], [warnings]); nothing changes in ``check_mode``."""
+def host_leftovers(host, before, run, check_mode):
+    """Undo what ``before`` (the files host/ had when the run began, and under the name of each
+    forwarding record what it held then: the run may remove /run/netns-systemd) asked for and
+    ``host`` no longer does: the owned table deleted, the forwarding of each IP version put back as
+    it was before the collection set it, bridges the collection made removed (one with other ports
+    is kept, and said). ([lines], [warnings]); nothing changes in ``check_mode``."""
     lines, warnings = [], []
     files = host.files()
     if 'nftables' in before and 'nftables' not in files and _table_listing(run):
         lines.append('- nftables table %s' % TABLE)
         if not check_mode:
             _checked(run, ['nft', 'delete', 'table'] + TABLE.split(), 'nft delete table')
-    if 'forward' not in files and before.get('forward-before') is not None:
-        if before['forward-before'].strip() == '0' and (read_file(FORWARD_PATH) or '').strip() != '0':
-            lines.append('- sysctl %s = 0 (as it was before netns.systemd set it)' % FORWARD_KEY)
+    wanted = forwarded_families(files.get('forward'))
+    for version, (key, path, record) in sorted(FORWARDING.items()):
+        earlier = before.get(os.path.basename(record))
+        if version in wanted or earlier is None:
+            continue
+        if earlier.strip() == '0' and (read_file(path) or '').strip() != '0':
+            lines.append('- sysctl %s = 0 (as it was before netns.systemd set it)' % key)
             if not check_mode:
-                with open(FORWARD_PATH, 'w') as f:
+                with open(path, 'w') as f:
                     f.write('0\n')
-        if not check_mode and os.path.isfile(forward_before) and not os.path.islink(forward_before):
-            os.unlink(forward_before)
+        if not check_mode and os.path.isfile(record) and not os.path.islink(record):
+            os.unlink(record)
     gone = made_bridges(before.get('bridges')) - set(name for name, bridge in host.bridges.items() if not bridge.adopt)
     if gone:
         links = host_links()
@@ -575,14 +474,15 @@ def ports_of(text):
     return [tuple(line.split()[:2]) for line in (text or '').splitlines() if len(line.split()) >= 2]
 
 
-def apply_host(files, run, forward_before=FORWARD_BEFORE, forward_path=FORWARD_PATH):
-    """What netns-host.service does, from the files of host/: IPv4 forwarding on (its value
-    before that kept once a boot, for host_leftovers to put back), and the owned table loaded
-    whole in one transaction (no other table is touched)."""
-    if 'forward' in files:
-        if not os.path.lexists(forward_before):
-            write_atomically(forward_before, read_file(forward_path) or '0\n')
-        with open(forward_path, 'w') as f:
+def apply_host(files, run):
+    """What netns-host.service does, from the files of host/: forwarding on for each IP version
+    of host/forward (its value before that kept once a boot, for host_leftovers to put back), and
+    the owned table loaded whole in one transaction (no other table is touched)."""
+    for version in sorted(forwarded_families(files.get('forward'))):
+        _key, path, record = FORWARDING[version]
+        if not os.path.lexists(record):
+            write_atomically(record, read_file(path) or '0\n')
+        with open(path, 'w') as f:
             f.write('1\n')
     if files.get('nftables'):
         directory = tempfile.mkdtemp(prefix='netns-systemd-host.')

@@ -164,13 +164,13 @@ options:
         type: str
       egress:
         description:
-          - "Outbound access through the host for the IPv4 prefixes of the namespace's veths to the host (their inside
-            addresses' networks, bridge ports included): IPv4 forwarding on, and a C(masquerade) rule in the table
+          - "Outbound access through the host for the prefixes of the namespace's veths to the host (their inside
+            addresses' networks, bridge ports included): forwarding on, and a C(masquerade) rule in the table
             C(inet netns_systemd), which the collection owns (see O(bridges)). Give C(egress: true) (or C(egress: {})) for
             any interface, a dictionary with O(namespaces[].egress.interface) for one; C(false) or omitted, none."
-          - The namespace needs a default route through the host (O(namespaces[].links[].routes)) for its packets to leave.
-          - IPv4 only. IPv6 addresses are not translated, since turning on IPv6 forwarding changes how the host's
-            own interfaces take router advertisements.
+          - The namespace needs a default route through the host (O(namespaces[].links[].routes)) for its packets to leave,
+            one per IP version.
+          - IPv4 prefixes are masqueraded. IPv6 prefixes leave only with O(namespaces[].egress.ipv6).
         type: raw
         suboptions:
           interface:
@@ -180,6 +180,21 @@ options:
               - Omitted, packets are translated whatever interface they leave through, except those sent to the
                 namespace's own prefixes.
             type: str
+          ipv6:
+            description:
+              - How the namespace's IPv6 prefixes leave. Omitted, they do not, and IPv6 forwarding is not turned on for them.
+              - C(masquerade) translates them to the host's address on the way out, as IPv4 is. Use it for a prefix of
+                your own (a ULA such as C(fd00::/8)) that nothing upstream routes back to the host.
+              - C(routed) forwards them as they are, with no translation. Use it for a global prefix that the upstream
+                router routes to this host (a delegated prefix, or a static route); otherwise answers never come back.
+              - Either turns on IPv6 forwarding (C(net.ipv6.conf.all.forwarding)). The kernel then drops the default
+                route that a host interface learned from router advertisements with C(accept_ra=1), and ignores new
+                ones. So when a host interface has such a route, the run fails before any change, naming the interface
+                and C(net.ipv6.conf.IFACE.accept_ra = 2), which the host's network configuration must set (so that it holds
+                after a reboot). Interfaces whose advertisements a daemon handles (systemd-networkd, NetworkManager) are
+                not affected.
+            type: str
+            choices: [masquerade, routed]
       ports:
         description:
           - Port forwards from the host to this namespace (DNAT in the table C(inet netns_systemd)), for packets
@@ -190,8 +205,11 @@ options:
             any of its other addresses.
           - A port of the host forwarded twice (same protocol and port, on addresses or interfaces that are not
             disjoint) is an error before any change.
-          - Turns IPv4 forwarding on. A host firewall that drops forwarded packets (a C(forward) chain with
-            C(policy drop), or Docker's) must accept them; the collection changes no table but its own.
+          - Turns forwarding on for the IP version of each forward (IPv6 as O(namespaces[].egress.ipv6) says). A
+            host firewall that drops forwarded packets (a C(forward) chain with C(policy drop), or Docker's) must accept
+            them; the collection changes no table but its own.
+          - A forward goes to one address, IPv4 or IPv6. To reach a service over both, give two forwards of the same
+            port, one with each address.
         type: list
         elements: dict
         suboptions:
@@ -209,15 +227,18 @@ options:
             default: tcp
           address:
             description:
-              - The IPv4 address in the namespace to forward to, one of its addresses on a veth to the host or to a
-                bridge. Defaults to the first of them.
+              - The address in the namespace to forward to, IPv4 or IPv6, one of its addresses on a veth to the host or
+                to a bridge. Defaults to the first IPv4 one of them, or the first IPv6 one when it has no IPv4 address.
             type: str
           interfaces:
             description: Forward only packets that come in through these host interfaces. Defaults to any.
             type: list
             elements: str
           host_addresses:
-            description: Forward only packets sent to these IPv4 addresses of the host. Defaults to every local address but C(127.0.0.0/8).
+            description:
+              - Forward only packets sent to these addresses of the host, of the same IP version as
+                O(namespaces[].ports[].address).
+              - Defaults to every local address of that version but loopback (C(127.0.0.0/8), C(::1)).
             type: list
             elements: str
       links:
@@ -482,8 +503,8 @@ options:
         elements: str
       egress:
         description:
-          - Outbound access through the host for the bridge's IPv4 prefixes (those of its addresses and of its
-            ports' namespaces), as O(namespaces[].egress), C(true) or a dictionary.
+          - Outbound access through the host for the bridge's prefixes (those of its addresses and of its ports'
+            namespaces), as O(namespaces[].egress), C(true) or a dictionary.
         type: raw
         suboptions:
           interface:
@@ -493,6 +514,10 @@ options:
               - Omitted, packets are translated whatever interface they leave through, except those sent to the
                 bridge's own prefixes.
             type: str
+          ipv6:
+            description: How the bridge's IPv6 prefixes leave, as O(namespaces[].egress.ipv6); omitted, they do not.
+            type: str
+            choices: [masquerade, routed]
   start:
     description: Start units that are not running (namespaces and links come up now, not only at the next boot).
     type: bool
@@ -604,7 +629,7 @@ _FORWARD = dict(
     host_port=dict(type='int', required=True), port=dict(type='int'), protocol=dict(type='str', choices=['tcp', 'udp'], default='tcp'),
     address=dict(type='str'), interfaces=dict(type='list', elements='str'), host_addresses=dict(type='list', elements='str'),
 )
-_EGRESS = dict(interface=dict(type='str'))
+_EGRESS = dict(interface=dict(type='str'), ipv6=dict(type='str', choices=['masquerade', 'routed']))
 _DNS = dict(nameservers=dict(type='list', elements='str'), search=dict(type='list', elements='str'),
             options=dict(type='list', elements='str'), content=dict(type='str'))
 ARGUMENT_SPEC = dict(

@@ -14,7 +14,7 @@ import pytest
 import kernel
 from ansible_collections.netns.systemd.plugins.module_utils._files import write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries
-from ansible_collections.netns.systemd.plugins.module_utils._hostnet import FORWARD_BEFORE, TABLE, HostNet, host_before, host_drift, host_leftovers
+from ansible_collections.netns.systemd.plugins.module_utils._hostnet import FORWARDING, TABLE, HostNet, host_before, host_drift, host_leftovers
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 from ansible_collections.netns.systemd.plugins.module_utils._paths import HOST_DIR, NS_DIR
 from test_units import engine, install_models
@@ -65,14 +65,16 @@ def remove(names):
         kernel.ip(None, 'netns', 'delete', name)
 
 
-def serve(netns, address, port):
-    """A TCP server inside ``netns`` that answers each connection with the namespace's name."""
-    code = ('import socket,sys\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n'
+def serve(netns, address, port, peer=False):
+    """A TCP server inside ``netns`` that answers each connection with the namespace's name (or,
+    with ``peer``, the address the connection came from)."""
+    code = ('import socket,sys\ns=socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)\n'
+            's.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n'
             's.bind((sys.argv[1],int(sys.argv[2])));s.listen(8)\n'
-            'while True:\n c,_=s.accept();c.sendall(sys.argv[3].encode());c.close()\n')
-    proc = subprocess.Popen(['ip', 'netns', 'exec', netns, sys.executable, '-c', code, address, str(port), netns])
+            'while True:\n c,a=s.accept();c.sendall((a[0] if sys.argv[4]=="peer" else sys.argv[3]).encode());c.close()\n')
+    proc = subprocess.Popen(['ip', 'netns', 'exec', netns, sys.executable, '-c', code, address, str(port), netns, 'peer' if peer else 'name'])
     deadline = time.monotonic() + 30
-    while not ask(netns, address, port):
+    while not ask(None if peer else netns, address, port):
         assert proc.poll() is None and time.monotonic() < deadline, 'the server in %s did not start' % netns
         time.sleep(0.05)
     return proc
@@ -100,7 +102,7 @@ def test_outbound_nat_port_forward_and_a_shared_bridge():
     assert '~ sysctl net.ipv4.ip_forward = 1 on the host (was 0)' in lines and '~ nftables table %s' % TABLE in lines
     sh('host')
     assert host_drift(host, kernel.run, check_mode=True) == ([], [])
-    with open(FORWARD_BEFORE) as f:
+    with open(FORWARDING[4][2]) as f:
         assert f.read().strip() == '0'
     # Outbound through NAT: wan has no route to 10.20.0.0/30 or 10.30.0.0/24.
     assert kernel.pings('app', '203.0.113.2') and kernel.pings('a', '203.0.113.2') and kernel.pings('b', '203.0.113.2')
@@ -192,3 +194,94 @@ def test_the_table_is_loaded_into_a_scratch_namespace_first_and_nft_missing_is_a
         raise OSError(2, 'No such file or directory: %r' % argv[0])
     with pytest.raises(InvalidInput, match='cannot be loaded \\(install nftables'):
         HostNet.parse(parse_entries(NAMESPACES[:2]), []).check(no_nft)
+
+
+NAMESPACES6 = [
+    {'name': 'app6', 'links': [{'addresses': ['fd20::2/64'], 'peer_addresses': ['fd20::1/64'], 'routes': [{'dst': 'default', 'gateway': 'fd20::1'}]}],
+     'egress': {'interface': 'up6', 'ipv6': 'masquerade'}, 'ports': [{'host_port': 8080, 'port': 8000}]},
+]
+RA_ROUTE = ['ip', '-6', 'route', 'show', 'default', 'proto', 'ra', 'dev', 'up6']
+
+
+def sysctl_file(path, value=None):
+    if value is not None:
+        with open(path, 'w') as f:
+            f.write('%s\n' % value)
+    with open(path) as f:
+        return f.read().strip()
+
+
+def test_ipv6_masquerade_and_forward_and_the_uplink_keeps_its_default_route_from_advertisements():
+    # wan6 stands for the IPv6 internet and is the router of the host's uplink up6, which is not
+    # the collection's: IPv6 only, and no route back to app6's fd20::/64, so only masquerade
+    # lets answers come back.
+    kernel.ip(None, 'netns', 'add', 'wan6')
+    kernel.veth_to('wan6', 'up6', 'eth0', '2001:db8:6::1/64', '2001:db8:6::2/64')
+    _entries, host = build(NAMESPACES6, [])
+    for netns, ifname in ((None, 'up6'), ('wan6', 'eth0'), (None, 've-app60'), ('app6', 've-app61')):
+        kernel.settled_ipv6(netns, ifname)
+    # The uplink learns its default route from wan6's advertisement, as a host does from its router.
+    kernel.advertise_router('wan6', 'eth0', prefix='2001:db8:6::')
+    deadline = time.monotonic() + 10
+    while not kernel.run(RA_ROUTE)[1].strip():
+        assert time.monotonic() < deadline, 'up6 learned no default route from the advertisement'
+        time.sleep(0.05)
+    # IPv6 forwarding would drop that route: refused before any change, naming the interface and the fix.
+    with pytest.raises(InvalidInput, match=r'up6 learns it from router advertisements with accept_ra = 1.*'
+                                           r'Set net.ipv6.conf.up6.accept_ra = 2 where .*nothing was changed'):
+        host.check(kernel.run)
+    assert sysctl_file('/proc/sys/net/ipv6/conf/all/forwarding') == '0'
+    # With accept_ra 2, as the message says, IPv6 forwarding comes on (and IPv4's does not) and the route stays.
+    sysctl_file('/proc/sys/net/ipv6/conf/up6/accept_ra', 2)
+    host.check(kernel.run)
+    lines, _diffs = host_drift(host, kernel.run, check_mode=True)
+    assert sorted(lines) == ['~ nftables table %s' % TABLE, '~ sysctl net.ipv6.conf.all.forwarding = 1 on the host (was 0)']
+    sh('host')
+    assert sysctl_file('/proc/sys/net/ipv6/conf/all/forwarding') == '1' and sysctl_file('/proc/sys/net/ipv4/ip_forward') == '0'
+    assert kernel.run(RA_ROUTE)[1].strip()
+    assert host_drift(host, kernel.run, check_mode=True) == ([], [])
+    # Out through masquerade: wan6 has no route to fd20::/64.
+    assert kernel.pings('app6', '2001:db8:6::2')
+    assert not kernel.pings('wan6', 'fd20::2')
+    server = serve('app6', 'fd20::2', 8000)
+    try:
+        # The forward answers over IPv6, from the outside and from the host; not on ::1.
+        assert ask('wan6', '2001:db8:6::1', 8080) == 'app6'
+        assert ask(None, '2001:db8:6::1', 8080) == 'app6'
+        assert ask(None, '::1', 8080) == ''
+    finally:
+        server.kill()
+        server.wait()
+
+    # app6 goes: IPv6 forwarding is put back to 0, and the uplink keeps its route.
+    before = host_before(HOST_DIR)
+    assert before['forward6-before'].strip() == '0' and before['forward-before'] is None
+    remove(['app6'])
+    empty = HostNet.parse([], [])
+    lines, warnings = host_leftovers(empty, before, kernel.run, check_mode=True)
+    assert lines == ['- nftables table %s' % TABLE, '- sysctl net.ipv6.conf.all.forwarding = 0 (as it was before netns.systemd set it)']
+    assert host_leftovers(empty, before, kernel.run, check_mode=False) == (lines, warnings)
+    assert sysctl_file('/proc/sys/net/ipv6/conf/all/forwarding') == '0' and kernel.run(RA_ROUTE)[1].strip()
+
+
+def test_routed_ipv6_egress_leaves_with_the_namespace_s_own_address():
+    # Upstream routes fd20::/64 to the host (2001:db8:6::1), as a router given a prefix does.
+    kernel.ip(None, 'netns', 'add', 'wan6')
+    kernel.veth_to('wan6', 'up6', 'eth0', '2001:db8:6::1/64', '2001:db8:6::2/64')
+    kernel.ip('wan6', '-6', 'route', 'add', 'fd20::/64', 'via', '2001:db8:6::1')
+    namespaces = [dict(NAMESPACES6[0], egress={'interface': 'up6', 'ipv6': 'routed'}, ports=[])]
+    _entries, host = build(namespaces, [])
+    for netns, ifname in ((None, 'up6'), ('wan6', 'eth0'), (None, 've-app60'), ('app6', 've-app61')):
+        kernel.settled_ipv6(netns, ifname)
+    host.check(kernel.run)
+    # No rule at all: routed needs only forwarding, so no table is made.
+    assert host.files()['forward'] == 'net.ipv6.conf.all.forwarding = 1\n' and 'nftables' not in host.files()
+    assert not kernel.pings('app6', '2001:db8:6::2')
+    sh('host')
+    assert kernel.pings('app6', '2001:db8:6::2')
+    server = serve('wan6', '2001:db8:6::2', 9000, peer=True)
+    try:
+        assert ask('app6', '2001:db8:6::2', 9000) == 'fd20::2'
+    finally:
+        server.kill()
+        server.wait()

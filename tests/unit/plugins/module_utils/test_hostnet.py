@@ -54,6 +54,56 @@ def test_the_table_and_files_of_a_host():
     assert made_bridges(files['bridges']) == set(['br-ns']) and made_bridges('br-lan adopted\n') == set()
 
 
+def dual(**extra):
+    """app with an IPv6 prefix beside its IPv4 one, on the same veth."""
+    item = {'name': 'app', 'links': [{'addresses': ['10.20.0.2/30', 'fd20::2/64'], 'peer_addresses': ['10.20.0.1/30', 'fd20::1/64'],
+                                      'routes': [{'dst': 'default', 'gateway': '10.20.0.1'}, {'dst': 'default', 'gateway': 'fd20::1'}]}]}
+    item.update(extra)
+    return item
+
+
+def test_ipv6_egress_and_forwards_go_in_the_same_table():
+    forwards = [{'host_port': 8080, 'port': 80}, {'host_port': 8080, 'port': 80, 'address': 'fd20::2'},
+                {'host_port': 53, 'protocol': 'udp', 'address': 'fd20::2', 'host_addresses': ['2001:db8::1', '2001:db8::1']}]
+    host = parse([dual(egress={'interface': 'eth0', 'ipv6': 'masquerade'}, ports=forwards)])
+    assert host.families == set([4, 6])
+    files = host.files()
+    assert files['forward'] == 'net.ipv4.ip_forward = 1\nnet.ipv6.conf.all.forwarding = 1\n'
+    table = files['nftables']
+    for rule in ('ip daddr != 127.0.0.0/8 fib daddr type local tcp dport 8080 dnat ip to 10.20.0.2:80',
+                 'ip6 daddr != ::1 fib daddr type local tcp dport 8080 dnat ip6 to [fd20::2]:80',
+                 'ip6 daddr 2001:db8::1 udp dport 53 dnat ip6 to [fd20::2]:53',
+                 'oifname "eth0" ip saddr 10.20.0.0/30 masquerade comment "netns app"',
+                 'oifname "eth0" ip6 saddr fd20::/64 masquerade comment "netns app"'):
+        assert '\t\t%s\n' % rule in table
+    # Routed: forwarded as they are, no translation; any interface: not towards the prefixes themselves.
+    routed = parse([dual(egress={'ipv6': 'routed'})])
+    assert routed.families == set([4, 6]) and 'ip6' not in routed.files()['nftables']
+    masq = parse([dual(egress={'ipv6': 'masquerade'})]).files()['nftables']
+    assert 'ip6 saddr fd20::/64 ip6 daddr != fd20::/64 masquerade comment "netns app"' in masq
+    # IPv6 addresses without egress ipv6 stay in: IPv4 only, as before.
+    assert parse([dual(egress={})]).families == set([4])
+    # Only IPv6: no IPv4 forwarding is turned on for it.
+    only6 = parse([{'name': 'six', 'links': [{'addresses': ['fd30::2/64'], 'peer_addresses': ['fd30::1/64']}],
+                    'egress': {'ipv6': 'masquerade'}, 'ports': [{'host_port': 22}]}])
+    assert only6.files()['forward'] == 'net.ipv6.conf.all.forwarding = 1\n'
+    assert 'dnat ip6 to [fd30::2]:22' in only6.files()['nftables'] and 'ip daddr' not in only6.files()['nftables']
+
+
+@pytest.mark.parametrize('namespaces, message', [
+    ([app(egress={'ipv6': 'masquerade'})], r'netns app: egress: egress ipv6 is masquerade, but netns app has no IPv6 address on a veth'),
+    ([app(egress={'ipv6': 'nat66'})], r"egress ipv6 'nat66' is not masquerade or routed \(omit it to keep IPv6 in\)"),
+    ([dual(ports=[{'host_port': 80, 'address': 'fd20::2', 'host_addresses': ['192.0.2.1']}])],
+     r'host address 192.0.2.1 is IPv4, and this forward is IPv6: give one forward per family'),
+    ([dual(ports=[{'host_port': 80, 'address': 'fd20::9'}])], r'fd20::9 is not an address of netns app'),
+    ([dual(ports=[{'host_port': 80, 'address': 'fd20::2'}, {'host_port': 80, 'address': 'fd20::2', 'port': 81}])],
+     r'tcp port 80 \(IPv6\) is forwarded twice'),
+])
+def test_bad_ipv6_host_input_is_refused_naming_where(namespaces, message):
+    with pytest.raises(InvalidInput, match=message):
+        parse(namespaces)
+
+
 def test_nothing_on_the_host_without_egress_ports_or_bridges():
     assert parse([app()]).files() == {}
     # Bridges alone need no forwarding and no table.
@@ -66,14 +116,15 @@ def test_nothing_on_the_host_without_egress_ports_or_bridges():
     ([app(), port('a', '10.20.0.9/24')], [{'name': 'br-ns'}], r'overlaps .* of bridge br-ns'),
     ([app(egress={'interface': 'eth9'})], [], r"netns app: egress: interface 'eth9' does not exist on the host"),
     ([app(egress={'interface': 've-app0'})], [], r"the egress interface 've-app0' is the way into netns app itself"),
-    ([{'name': 'app', 'links': [{'addresses': ['fd00::2/64']}], 'egress': {}}], [], r'egress needs an IPv4 address'),
+    ([{'name': 'app', 'links': [{'addresses': ['fd00::2/64']}], 'egress': {}}], [], r'has no IPv4 address .* \(for IPv6 addresses, set egress ipv6\)'),
     ([app(ports=[{'host_port': 80}]), {'name': 'web', 'links': [{'addresses': ['10.21.0.2/30']}], 'ports': [{'host_port': 80}]}], [],
-     r'netns web: ports\[0\]: tcp port 80 is forwarded twice, to netns app and to netns web'),
+     r'netns web: ports\[0\]: tcp port 80 \(IPv4\) is forwarded twice, to netns app and to netns web'),
     ([app(ports=[{'host_port': 80, 'address': '10.20.0.3'}])], [], r'10.20.0.3 is not an address of netns app'),
-    ([app(ports=[{'host_port': 80, 'host_addresses': ['fd00::1']}])], [], r'host address fd00::1 is IPv6'),
+    ([app(ports=[{'host_port': 80, 'host_addresses': ['fd00::1']}])], [],
+     r'host address fd00::1 is IPv6, and this forward is IPv4: give one forward per family'),
     ([app(ports=[{'host_port': 70000}])], [], r'host_port 70000 is not a port number'),
     ([app(ports=[{'host_port': 80, 'protocol': 'sctp'}])], [], r"protocol 'sctp' is not tcp or udp"),
-    ([{'name': 'x', 'ports': [{'host_port': 80}]}], [], r'netns x has no IPv4 address on a veth to the host'),
+    ([{'name': 'x', 'ports': [{'host_port': 80}]}], [], r'netns x has no address on a veth to the host'),
     ([port('a', '10.30.0.2/24', 'br-x')], [], r"netns a: veth ve-a0: bridge 'br-x' is not in bridges"),
     ([port('a', '10.30.0.2/24', 'br-lan')], [{'name': 'br-lan', 'adopt': True}], r"'br-lan' is to be adopted but does not exist"),
     ([port('a', '10.30.0.2/24', 'eth0')], [{'name': 'eth0'}], r"'eth0' exists on the host and was not made by netns.systemd: set adopt"),
@@ -171,7 +222,7 @@ def test_egress_true_is_any_interface(value, interface):
 @pytest.mark.parametrize('where, value, message', [
     ('egress', 'eth0', r"namespaces\[0\] \(app\): egress must be true \(any interface\) or a dictionary such as \{interface: eth0\}, not 'eth0'"),
     ('egress', 1, r'egress must be true .* not 1'),
-    ('egress', {'iface': 'eth0'}, 'egress has unknown keys iface; its one key is interface'),
+    ('egress', {'iface': 'eth0'}, 'egress has unknown keys iface; its keys are interface, ipv6'),
     ('dns', True, r'namespaces\[0\] \(app\): dns must be a dictionary with nameservers, search, options or content, not True'),
     ('dns', {'nameserver': ['10.0.0.1']}, 'dns has unknown keys nameserver'),
     ('dns', {'search': 3}, 'dns search must be a list of strings, not 3'),

@@ -1,0 +1,95 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, netns.systemd developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every part of the host side answers (egress, port forwards: _parts.table), and what the
+parts share. A part reads its options from the whole declaration, checks them before any
+change (parse), gives the rules it needs in the table the collection owns (rules) and the IP
+families the host must forward for it (families). The bridges and the files, units and drift of
+the host side stay in _hostnet, which asks the parts and never branches on one. Private to the
+collection: not an API.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_ifname
+
+# The chains of the owned table a rule may go to: (name, type, hook, priority).
+CHAINS = (
+    ('prerouting', 'nat', 'prerouting', 'dstnat'),
+    ('output', 'nat', 'output', '-100'),
+    ('postrouting', 'nat', 'postrouting', 'srcnat'),
+)
+# How nft names an address family in a match, and the loopback prefix a forward never takes.
+NFT_FAMILY = {4: 'ip', 6: 'ip6'}
+LOOPBACK = {4: '127.0.0.0/8', 6: '::1'}
+
+
+class HostPart:
+    """A part of the host side. ``name``: its key in HostNet.items."""
+    name = None
+
+    def parse(self, host, present, bridges, known):
+        """Its items for ``present`` (the present namespaces) and ``bridges`` ({bridge: (where,
+        Bridge)} of the declared bridges that have ports), checked; InvalidInput before any change.
+        ``known``: the names a host interface option may take."""
+        raise NotImplementedError
+
+    def rules(self, items):
+        """[(chain of CHAINS, rule)] of its items, in a stable order."""
+        raise NotImplementedError
+
+    def families(self, items):
+        """The IP versions (4, 6) the host forwards for its items."""
+        raise NotImplementedError
+
+
+def networks(addresses, version=None):
+    return [a.network for a in addresses or () if version is None or a.version == version]
+
+
+def host_veths(entry):
+    """The links of a present namespace with their other end on the host (veths)."""
+    return [spec for kind in sorted(entry.links) for spec in entry.links[kind] if spec.peer is not None and spec.peer.netns is None]
+
+
+def own_addresses(entry):
+    """The addresses of ``entry`` on its veths to the host (bridge ports included), in order."""
+    return [a for spec in host_veths(entry) for a in spec.end.addresses or ()]
+
+
+def parse_ip(where, what, value, version=None):
+    """``value`` as an IP address (of ``version`` when given); InvalidInput naming the option."""
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        raise InvalidInput('%s: %s %r is not an IPv4 or IPv6 address' % (where, what, value))
+    if version is not None and address.version != version:
+        raise InvalidInput('%s: %s %s is IPv%d, and this forward is IPv%d: give one forward per family'
+                           % (where, what, address, address.version, version))
+    return address
+
+
+def interfaces(where, values, known):
+    """The host interfaces of ``values``, each checked and known, without repeats."""
+    names = []
+    for value in values or ():
+        try:
+            check_ifname(value)
+        except InvalidInput as exc:
+            raise InvalidInput('%s: %s' % (where, exc))
+        if value not in known:
+            raise InvalidInput('%s: interface %r does not exist on the host and is not a bridge or a host end of a veth of '
+                               'this list' % (where, value))
+        if value not in names:
+            names.append(value)
+    return tuple(names)
+
+
+def nft_set(words):
+    """One word, or an anonymous set of them."""
+    words = list(words)
+    return words[0] if len(words) == 1 else '{ %s }' % ', '.join(words)
