@@ -3,11 +3,12 @@
 import json
 import os
 import shutil
-import socket
-import struct
 import subprocess
 import sys
 import time
+
+ADVERTISE_ROUTER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'molecule', '_shared', 'files',
+                                'advertise_router.py')
 
 
 def in_sandbox():
@@ -56,18 +57,9 @@ def settled_ipv6(netns, ifname, seconds=10):
 
 
 def advertise_router(netns, ifname, prefix='2001:db8:ffff::', lifetime=1800):
-    """Send one IPv6 router advertisement from ``ifname`` in ``netns`` to all nodes on its link:
-    this router, for ``lifetime`` seconds, and an on-link, autonomous /64 ``prefix``. What radvd
-    would send, made by hand (type 134; the kernel fills in the checksum)."""
-    option = struct.pack('!BBBBIII16s', 3, 4, 64, 0xc0, 86400, 14400, 0, socket.inet_pton(socket.AF_INET6, prefix))
-    message = struct.pack('!BBHBBHII', 134, 0, 0, 64, 0, lifetime, 0, 0) + option
-    code = ('import socket,sys\n'
-            'index=socket.if_nametoindex(sys.argv[1])\n'
-            's=socket.socket(socket.AF_INET6,socket.SOCK_RAW,socket.IPPROTO_ICMPV6)\n'
-            's.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_MULTICAST_HOPS,255)\n'
-            's.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_MULTICAST_IF,index)\n'
-            's.sendto(bytes.fromhex(sys.argv[2]),("ff02::1",0,0,index))\n')
-    subprocess.run(['ip', 'netns', 'exec', netns, sys.executable, '-c', code, ifname, message.hex()], check=True)
+    """Send one IPv6 router advertisement from ``ifname`` in ``netns`` to all nodes on its link
+    (molecule/_shared/files/advertise_router.py, which the molecule lab's router runs too)."""
+    subprocess.run(['ip', 'netns', 'exec', netns, sys.executable, ADVERTISE_ROUTER, ifname, prefix, str(lifetime)], check=True)
 
 
 def ip_json(netns, *args):

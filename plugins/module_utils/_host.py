@@ -19,7 +19,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._model import check_
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables
 from ansible_collections.netns.systemd.plugins.module_utils._hostnet import bridge_port_file
-from ansible_collections.netns.systemd.plugins.module_utils._parts.egress import parse_egress
 from ansible_collections.netns.systemd.plugins.module_utils._paths import NS_DIR, PHASES_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import parse_sysctl
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
@@ -54,13 +53,10 @@ class NamespaceEntry:
         self.sysctl = {}
         self.sysctl_ignore_missing = False
         self.nftables = None
-        # (host end, bridge, LinkSpec) of each veth whose host end joins a bridge; the
-        # ``egress`` options (None: no outbound NAT) and the ``ports`` items, checked by
-        # _hostnet.HostNet.parse with the rest of the host.
+        # (host end, bridge, LinkSpec) of each veth whose host end joins a bridge.
         self.bridge_ports = []
-        self.egress = None
-        self.forwards = []
-        # The item it was parsed from (present namespaces): written as its model file.
+        # The item it was parsed from (present namespaces): written as its model file. The
+        # parts of the host side (egress, ports...) read their options from it (_parts).
         self.model = None
 
     @property
@@ -172,8 +168,6 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net', others=()):
         entry.sysctl = parse_sysctl(where, item.get('sysctl'))
         entry.sysctl_ignore_missing = bool(item.get('sysctl_ignore_missing'))
         entry.nftables = parse_nftables(where, item.get('nftables'))
-        entry.egress = parse_egress(where, item.get('egress'))
-        entry.forwards = list(item.get('ports') or ())
         for link_index, link in enumerate(item.get('links') or ()):
             link_where = '%s.links[%d]' % (where, link_index)
             kind = link.get('type') or DEFAULT_KIND

@@ -30,8 +30,7 @@ import time
 from ansible_collections.netns.systemd.plugins.module_utils._files import file_diff, is_regular_file, read_file, write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._model import parse_addresses
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_ifname
-from ansible_collections.netns.systemd.plugins.module_utils._parts.base import CHAINS, host_veths, networks
-from ansible_collections.netns.systemd.plugins.module_utils._parts.egress import parse_egress
+from ansible_collections.netns.systemd.plugins.module_utils._parts.base import host_veths, networks
 from ansible_collections.netns.systemd.plugins.module_utils._parts.table import HOST_PARTS
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import scratch_netns
 from ansible_collections.netns.systemd.plugins.module_utils._paths import RUN_DIR
@@ -53,11 +52,12 @@ ADOPTED_WAIT_SECONDS = 30
 
 
 class Bridge:
-    def __init__(self, name, adopt, addresses, egress):
+    def __init__(self, name, adopt, addresses, item):
         self.name = name
         self.adopt = adopt
         self.addresses = addresses
-        self.egress = egress
+        # The item as given, whose options the parts read (a bridge's egress).
+        self.item = item
         # (netns, host end, inside End) of each veth port.
         self.ports = []
 
@@ -134,9 +134,8 @@ class HostNet:
                 raise InvalidInput('%s: an adopted bridge keeps the addresses its owner gives it: remove addresses, '
                                    'or let netns.systemd make the bridge (adopt: false)' % where)
             addresses = parse_addresses(item.get('addresses') or [], where)
-            declared[name] = (where, Bridge(name, adopt, addresses, parse_egress(where, item.get('egress'))))
+            declared[name] = (where, Bridge(name, adopt, addresses, item))
         present = [e for e in entries if e.state == 'present']
-        host.users = sorted(e.name for e in present if e.bridge_ports or e.egress is not None or e.forwards)
         host_ends = set(spec.peer.ifname for e in present for spec in host_veths(e))
         for entry in present:
             for ifname, bridge, spec in entry.bridge_ports:
@@ -166,9 +165,11 @@ class HostNet:
             segments.append(('bridge %s' % name, networks(bridge.addresses) + [n for port in bridge.ports for n in networks(port[2].addresses)]))
         _check_overlaps(segments)
         host.own_links = host_ends | set(host.bridges)
-        with_ports = dict((name, declared[name]) for name in host.bridges)
+        users = set(e.name for e in present if e.bridge_ports)
         for part in HOST_PARTS:
-            host.items[part.name] = part.parse(host, present, with_ports, known)
+            host.items[part.name] = part.parse(present, declared, known)
+            users.update(part.users(host.items[part.name]))
+        host.users = sorted(users)
         return host
 
     # ------------------------------------------------------------ files the units run
@@ -184,13 +185,14 @@ class HostNet:
     def table(self):
         """The owned table, replaced whole by ``nft -f``: created when missing, deleted, made
         again, in one transaction. None when no rule is needed."""
-        rules = dict((chain[0], []) for chain in CHAINS)
+        declared, rules = [], {}
         for part in HOST_PARTS:
+            declared.extend(chain for chain in part.chains if chain not in declared)
             for chain, rule in part.rules(self.items[part.name]):
-                rules[chain].append(rule)
+                rules.setdefault(chain, []).append(rule)
         chains = ['\tchain %s {\n\t\ttype %s hook %s priority %s; policy accept;\n%s\t}\n'
                   % (name, kind, hook, priority, ''.join('\t\t%s\n' % rule for rule in rules[name]))
-                  for name, kind, hook, priority in CHAINS if rules[name]]
+                  for name, kind, hook, priority in declared if rules.get(name)]
         if not chains:
             return None
         return 'table %s\ndelete table %s\ntable %s {\n%s}\n' % (TABLE, TABLE, TABLE, '\n'.join(chains))
@@ -480,10 +482,14 @@ def apply_host(files, run):
     the owned table loaded whole in one transaction (no other table is touched)."""
     for version in sorted(forwarded_families(files.get('forward'))):
         _key, path, record = FORWARDING[version]
+        now = read_file(path) or '0\n'
         if not os.path.lexists(record):
-            write_atomically(record, read_file(path) or '0\n')
-        with open(path, 'w') as f:
-            f.write('1\n')
+            write_atomically(record, now)
+        # Written only when off: every write of 1 to IPv6's makes the kernel drop the default
+        # routes learned from advertisements on interfaces with accept_ra 1.
+        if now.strip() != '1':
+            with open(path, 'w') as f:
+                f.write('1\n')
     if files.get('nftables'):
         directory = tempfile.mkdtemp(prefix='netns-systemd-host.')
         try:

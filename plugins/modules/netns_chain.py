@@ -241,6 +241,28 @@ options:
               - Defaults to every local address of that version but loopback (C(127.0.0.0/8), C(::1)).
             type: list
             elements: str
+          sources:
+            description:
+              - The prefixes (such as C(192.0.2.0/24), or C(2001:db8::/32)) whose packets the forward takes, of the same
+                IP version as O(namespaces[].ports[].address). Packets from anywhere else to that port of the host are
+                dropped, so that to them the port looks like nothing at all (a timeout, not a refusal).
+              - Omitted, any source. An empty list is refused, since it would let no one in.
+              - The host's own connections to its addresses are forwarded whatever their source.
+            type: list
+            elements: str
+      reachable_from:
+        description:
+          - The prefixes (IPv4 or IPv6) that may open connections to the namespace through the host, routed to its
+            addresses on its veths to the host or its bridge ports, for example the LAN that may use the services of a
+            VPN namespace. New connections from anywhere else are dropped (a rule in a C(forward) chain of C(table inet
+            netns_systemd)); answers to the namespace's own connections are not concerned.
+          - An empty list lets no one in; omitted, the host does not narrow who reaches the namespace.
+          - Port forwards (O(namespaces[].ports)) are not narrowed by it; their own O(namespaces[].ports[].sources) are.
+          - Namespaces on the same bridge reach each other directly, not through the host, and the host itself
+            reaches the namespace directly; neither is narrowed.
+          - It turns no forwarding on by itself.
+        type: list
+        elements: str
       links:
         description: The links of the namespace.
         type: list
@@ -628,6 +650,7 @@ _LINK = dict(
 _FORWARD = dict(
     host_port=dict(type='int', required=True), port=dict(type='int'), protocol=dict(type='str', choices=['tcp', 'udp'], default='tcp'),
     address=dict(type='str'), interfaces=dict(type='list', elements='str'), host_addresses=dict(type='list', elements='str'),
+    sources=dict(type='list', elements='str'),
 )
 _EGRESS = dict(interface=dict(type='str'), ipv6=dict(type='str', choices=['masquerade', 'routed']))
 _DNS = dict(nameservers=dict(type='list', elements='str'), search=dict(type='list', elements='str'),
@@ -645,6 +668,7 @@ ARGUMENT_SPEC = dict(
         nftables=dict(type='str'),
         egress=dict(type='raw', options=_EGRESS),
         ports=dict(type='list', elements='dict', options=_FORWARD),
+        reachable_from=dict(type='list', elements='str'),
         links=dict(type='list', elements='dict', options=_LINK),
     )),
     bridges=dict(type='list', elements='dict', default=[], options=dict(

@@ -285,3 +285,46 @@ def test_routed_ipv6_egress_leaves_with_the_namespace_s_own_address():
     finally:
         server.kill()
         server.wait()
+
+
+def knock(netns, address, port, source):
+    """What a TCP connection from ``source`` in ``netns`` to address:port meets: 'open NAME' (the
+    server's answer), 'refused', or 'dropped' (no answer at all within 3 s)."""
+    code = ('import socket,sys\ns=socket.socket();s.settimeout(3);s.bind((sys.argv[3],0))\n'
+            'try:\n s.connect((sys.argv[1],int(sys.argv[2])));print("open "+s.recv(64).decode())\n'
+            'except socket.timeout:\n print("dropped")\n'
+            'except ConnectionRefusedError:\n print("refused")\n')
+    argv = ['ip', 'netns', 'exec', netns, sys.executable, '-c', code, address, str(port), source]
+    return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_sources_and_reachable_from_let_in_only_who_they_name():
+    # 203.0.113.2 is allowed by both lists, 203.0.113.200 by neither; wan routes app's prefix to
+    # the host, as a LAN whose router knows the namespace does.
+    app = {'name': 'app', 'links': NAMESPACES[1]['links'], 'reachable_from': ['203.0.113.0/25'],
+           'ports': [{'host_port': 8080, 'port': 8000, 'sources': ['203.0.113.2/32']}, {'host_port': 8081, 'port': 8000}]}
+    _entries, host = build([NAMESPACES[0], app], [])
+    kernel.ip('wan', 'addr', 'add', '203.0.113.200/24', 'dev', 'eth0')
+    kernel.ip('wan', 'route', 'add', '10.20.0.0/30', 'via', '203.0.113.1')
+    sh('host')
+    server = serve('app', '10.20.0.2', 8000)
+    try:
+        # A forward with sources: the allowed source gets in, another gets no answer at all.
+        assert knock('wan', '203.0.113.1', 8080, '203.0.113.2') == 'open app'
+        assert knock('wan', '203.0.113.1', 8080, '203.0.113.200') == 'dropped'
+        # reachable_from: routed straight to the namespace, the same.
+        assert knock('wan', '10.20.0.2', 8000, '203.0.113.2') == 'open app'
+        assert knock('wan', '10.20.0.2', 8000, '203.0.113.200') == 'dropped'
+        # A forward without sources is the forward's own business, whatever reachable_from says.
+        assert knock('wan', '203.0.113.1', 8081, '203.0.113.200') == 'open app'
+    finally:
+        server.kill()
+        server.wait()
+    # The namespace's own connections out are answered (only new connections in are narrowed).
+    outside = serve('wan', '203.0.113.200', 9000)
+    try:
+        assert knock('app', '203.0.113.200', 9000, '10.20.0.2') == 'open wan'
+    finally:
+        outside.kill()
+        outside.wait()
+    assert host_drift(host, kernel.run, check_mode=True) == ([], [])

@@ -22,7 +22,7 @@ def test_no_units_drop_ins_or_etc_netns(host):
 def test_no_links_left_on_the_host(host):
     names = {link['ifname'] for link in json.loads(host.check_output('ip -j link show'))}
     # The stand-in NIC moved into yellow is back, under its own name.
-    assert names == {'lo', 'eth0', 'br-lan', 'nic0', 'nic0p'}, names
+    assert names == {'lo', 'eth0', 'br-lan', 'nic0', 'nic0p', 'up6'}, names
     assert json.loads(host.check_output('ip -j link show dev nic0'))[0]['address'] == host.check_output('cat /root/nic0.mac')
 
 
@@ -38,6 +38,9 @@ def test_no_rule_bridge_or_forwarding_change_is_left_and_the_user_firewall_is_wh
     assert "the user's own rule" in host.check_output('nft list table inet mine')
     assert host.run('ip link show br-ns').rc != 0
     assert host.check_output('cat /proc/sys/net/ipv4/ip_forward') == host.check_output('cat /root/ip_forward.before')
+    assert host.check_output('cat /proc/sys/net/ipv6/conf/all/forwarding') == host.check_output('cat /root/ip6_forward.before')
+    # The uplink that takes its IPv6 default route from advertisements kept it throughout.
+    assert host.check_output('ip -6 route show default proto ra dev up6')
     assert host.run('systemctl cat netns-host.service').rc != 0
 
 

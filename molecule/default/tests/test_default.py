@@ -32,7 +32,7 @@ def test_every_unit_of_the_chain_is_active_and_the_creators_enabled(host):
 
 def test_namespaces_and_links_are_there(host):
     assert sorted(host.check_output('ip netns list | cut -d" " -f1').split()) == ['blue', 'green', 'hub', 'red', 'vpn', 'wan', 'yellow']
-    assert addresses(host, 'blue', 've-blue1') == {'10.10.1.2/24'}
+    assert addresses(host, 'blue', 've-blue1') == {'10.10.1.2/24', 'fd10:1::2/64'}
     assert addresses(host, 'blue', 'veth-b') == {'10.1.0.2/24'}
     assert addresses(host, 'red', 'veth-r') == {'10.1.0.3/24'}
     assert ip_json(host, '-n', 'red', 'link', 'show', 'veth-r')[0]['mtu'] == 1400

@@ -6,6 +6,7 @@ namespaces' prefixes: only NAT lets their packets come back. Read-only.
 """
 
 import json
+import time
 
 
 def link(host, ifname, netns=None):
@@ -16,6 +17,7 @@ def test_the_host_side_is_up_at_boot_and_after_the_user_firewall(host):
     for prop, value in (('UnitFileState', 'enabled'), ('ActiveState', 'active'), ('Result', 'success')):
         assert host.check_output('systemctl show -p %s --value netns-host.service' % prop) == value
     assert host.check_output('cat /proc/sys/net/ipv4/ip_forward') == '1'
+    assert host.check_output('cat /proc/sys/net/ipv6/conf/all/forwarding') == '1'
     tables = host.check_output('nft list tables').splitlines()
     # The user's table (loaded by nftables.service, "flush ruleset" first) and ours, after it.
     assert sorted(tables) == ['table inet mine', 'table inet netns_systemd']
@@ -24,6 +26,33 @@ def test_the_host_side_is_up_at_boot_and_after_the_user_firewall(host):
     assert 'oifname "up0" ip saddr 10.10.1.0/24 masquerade' in ours
     assert 'oifname "up0" ip saddr 10.30.0.0/24 masquerade' in ours
     assert 'tcp dport 8088 dnat ip to 10.10.1.2:8080' in ours
+    assert 'oifname "up0" ip6 saddr fd10:1::/64 masquerade' in ours
+    assert 'tcp dport 8088 dnat ip6 to [fd10:1::2]:8080' in ours
+
+
+def settled(host, *namespaces):
+    """Wait until no IPv6 address on the host or in ``namespaces`` is still in duplicate address
+    detection (tentative): until then it can neither send nor be answered."""
+    deadline = time.monotonic() + 30
+    for netns in (None,) + namespaces:
+        while host.check_output('ip %s-6 addr show tentative' % ('-n %s ' % netns if netns else '')):
+            assert time.monotonic() < deadline, 'IPv6 addresses still tentative in %s' % (netns or 'the host')
+            time.sleep(0.1)
+
+
+def test_ipv6_leaves_through_masquerade_and_a_forward_answers_over_ipv6(host):
+    settled(host, 'blue', 'wan')
+    assert host.run('ip -n wan -6 route show fd10:1::/64').stdout.strip() == ''
+    host.run_expect([1, 2], 'ip netns exec wan ping -c1 -W1 fd10:1::2')
+    host.run_expect([0], 'ip netns exec blue ping -c1 -W2 2001:db8:64::2')
+    assert 'hello from inside a namespace' in host.check_output('ip netns exec wan busybox wget -q -O - http://[2001:db8:64::1]:8088/')
+    assert 'hello from inside a namespace' in host.check_output('busybox wget -q -O - http://[2001:db8:64::1]:8088/')
+
+
+def test_the_uplink_that_learns_its_ipv6_default_route_from_advertisements_keeps_it(host):
+    # up6's router advertised itself (tasks/ipv6_router.yml); the host forwards IPv6 and still has the route.
+    assert host.check_output('cat /proc/sys/net/ipv6/conf/up6/accept_ra') == '2'
+    assert 'via fe80:' in host.check_output('ip -6 route show default proto ra dev up6')
 
 
 def test_namespaces_reach_the_outside_only_through_nat(host):

@@ -17,26 +17,28 @@ import ipaddress
 
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_ifname
 
-# The chains of the owned table a rule may go to: (name, type, hook, priority).
-CHAINS = (
-    ('prerouting', 'nat', 'prerouting', 'dstnat'),
-    ('output', 'nat', 'output', '-100'),
-    ('postrouting', 'nat', 'postrouting', 'srcnat'),
-)
 # How nft names an address family in a match, and the loopback prefix a forward never takes.
 NFT_FAMILY = {4: 'ip', 6: 'ip6'}
 LOOPBACK = {4: '127.0.0.0/8', 6: '::1'}
 
 
 class HostPart:
-    """A part of the host side. ``name``: its key in HostNet.items."""
+    """A part of the host side. ``name``: its key in HostNet.items; ``chains``: the chains of the
+    owned table its rules go to, (name, type, hook, priority) each (a chain two parts name is
+    the same chain, declared alike)."""
     name = None
+    chains = ()
 
-    def parse(self, host, present, bridges, known):
-        """Its items for ``present`` (the present namespaces) and ``bridges`` ({bridge: (where,
-        Bridge)} of the declared bridges that have ports), checked; InvalidInput before any change.
-        ``known``: the names a host interface option may take."""
+    def parse(self, present, bridges, known):
+        """Its items, from the options of ``present`` (the present namespaces: their ``model``,
+        the item as given) and of ``bridges`` ({bridge: (where, Bridge)}, every declared one; those
+        without ports are not in use), checked; InvalidInput before any change. ``known``: the
+        names a host interface option may take."""
         raise NotImplementedError
+
+    def users(self, items):
+        """The namespaces its items are for (the host side is theirs too: _hostnet.manages_host)."""
+        return set(item.netns for item in items if item.netns is not None)
 
     def rules(self, items):
         """[(chain of CHAINS, rule)] of its items, in a stable order."""
@@ -71,6 +73,26 @@ def parse_ip(where, what, value, version=None):
         raise InvalidInput('%s: %s %s is IPv%d, and this forward is IPv%d: give one forward per family'
                            % (where, what, address, address.version, version))
     return address
+
+
+def parse_prefixes(where, what, values, version=None):
+    """The prefixes of ``values`` (a list of networks such as 10.0.0.0/8 or 2001:db8::/32, or
+    addresses, taken as /32 and /128), without repeats, all of ``version`` when given; InvalidInput
+    naming ``what`` otherwise."""
+    if not isinstance(values, (list, tuple)):
+        raise InvalidInput('%s: %s must be a list of prefixes, not %r' % (where, what, values))
+    found = []
+    for value in values:
+        try:
+            network = ipaddress.ip_network(value, strict=True)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput('%s: %s %r is not a prefix such as 192.0.2.0/24 or 2001:db8::/32: %s' % (where, what, value, exc))
+        if version is not None and network.version != version:
+            raise InvalidInput('%s: %s %s is IPv%d, and this forward is IPv%d: give one forward per family'
+                               % (where, what, network, network.version, version))
+        if network not in found:
+            found.append(network)
+    return tuple(found)
 
 
 def interfaces(where, values, known):

@@ -46,8 +46,10 @@ class Egress:
     messages), leaving through ``interface`` (None: any interface but towards those prefixes);
     its IPv6 prefixes masqueraded or routed as ``ipv6`` says."""
 
-    def __init__(self, owner, interface, prefixes, ipv6):
+    def __init__(self, owner, netns, interface, prefixes, ipv6):
         self.owner = owner
+        # The namespace it is for; None for a bridge's.
+        self.netns = netns
         self.interface = interface
         self.prefixes = prefixes
         self.ipv6 = ipv6
@@ -55,25 +57,28 @@ class Egress:
 
 class EgressPart(HostPart):
     name = 'egress'
+    chains = (('postrouting', 'nat', 'postrouting', 'srcnat'),)
 
-    def parse(self, host, present, bridges, known):
+    def parse(self, present, bridges, known):
         found = []
         for name, (where, bridge) in sorted(bridges.items()):
-            if bridge.egress is not None:
+            options = parse_egress(where, bridge.item.get('egress'))
+            if options is not None and bridge.ports:
                 addresses = list(bridge.addresses) + [a for port in bridge.ports for a in port[2].addresses or ()]
-                found.append(self._egress(where + '.egress', 'bridge %s' % name, name, bridge.egress, addresses, known))
+                found.append(self._egress(where + '.egress', 'bridge %s' % name, None, name, options, addresses, known))
         for entry in present:
-            if entry.egress is None:
-                continue
             where = 'netns %s' % entry.name
+            options = parse_egress(where, entry.model.get('egress'))
+            if options is None:
+                continue
             bridged = set(port[0] for port in entry.bridge_ports)
             others = [spec.peer.ifname for spec in host_veths(entry) if spec.peer.ifname not in bridged]
-            found.append(self._egress(where + ': egress', where, others[0] if len(others) == 1 else None, entry.egress,
+            found.append(self._egress(where + ': egress', where, entry.name, others[0] if len(others) == 1 else None, options,
                                       own_addresses(entry), known))
         return found
 
     @staticmethod
-    def _egress(where, owner, own_link, options, addresses, known):
+    def _egress(where, owner, netns, own_link, options, addresses, known):
         interface = options.get('interface')
         if interface is not None:
             interface = interfaces(where, [interface], known)[0]
@@ -90,7 +95,7 @@ class EgressPart(HostPart):
         if not prefixes:
             raise InvalidInput('%s: %s has no IPv4 address on a veth to the host (or to a bridge) to give outbound access to '
                                '(for IPv6 addresses, set egress ipv6)' % (where, owner))
-        return Egress(owner, interface, prefixes, ipv6)
+        return Egress(owner, netns, interface, prefixes, ipv6)
 
     def rules(self, items):
         rules = []

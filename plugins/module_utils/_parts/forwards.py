@@ -12,13 +12,14 @@ __metaclass__ = type
 
 from ansible_collections.netns.systemd.plugins.module_utils._model import parse_port
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
-from ansible_collections.netns.systemd.plugins.module_utils._parts.base import LOOPBACK, NFT_FAMILY, HostPart, interfaces, nft_set, own_addresses, parse_ip
+from ansible_collections.netns.systemd.plugins.module_utils._parts.base import (
+    LOOPBACK, NFT_FAMILY, HostPart, interfaces, nft_set, own_addresses, parse_ip, parse_prefixes)
 
 PROTOCOLS = ('tcp', 'udp')
 
 
 class PortForward:
-    def __init__(self, where, netns, protocol, host_port, address, port, interfaces, host_addresses):
+    def __init__(self, where, netns, protocol, host_port, address, port, interfaces, host_addresses, sources):
         self.where = where
         self.netns = netns
         self.protocol = protocol
@@ -27,6 +28,8 @@ class PortForward:
         self.port = port
         self.interfaces = interfaces
         self.host_addresses = host_addresses
+        # The prefixes allowed to use it from outside (None: any); others are dropped.
+        self.sources = sources
 
     @property
     def what(self):
@@ -62,12 +65,18 @@ def _target(netns, where, value, own):
 
 class ForwardsPart(HostPart):
     name = 'forwards'
+    chains = (('prerouting', 'nat', 'prerouting', 'dstnat'), ('output', 'nat', 'output', '-100'),
+              # Before the translation (dstnat is -100): what a forward's sources leave out.
+              ('sources', 'filter', 'prerouting', '-110'))
 
-    def parse(self, host, present, bridges, known):
+    def parse(self, present, bridges, known):
         found, taken = [], {}
         for entry in present:
             own = own_addresses(entry)
-            for index, item in enumerate(entry.forwards):
+            items = entry.model.get('ports') or ()
+            if not isinstance(items, (list, tuple)) or not all(isinstance(item, dict) for item in items):
+                raise InvalidInput('netns %s: ports must be a list of dictionaries with host_port, not %r' % (entry.name, items))
+            for index, item in enumerate(items):
                 forward = self._forward('netns %s: ports[%d]' % (entry.name, index), entry.name, item, own, known)
                 for other in taken.get((forward.protocol, forward.host_port), ()):
                     if _clash(forward, other):
@@ -90,8 +99,13 @@ class ForwardsPart(HostPart):
             value = parse_ip(where, 'host address', value, address.version)
             if value not in host_addresses:
                 host_addresses.append(value)
+        sources = item.get('sources')
+        if sources is not None:
+            sources = parse_prefixes(where, 'source', sources, address.version)
+            if not sources:
+                raise InvalidInput('%s: sources is empty, which would let no one in: omit it to allow any source' % where)
         return PortForward(where, netns, protocol, host_port, address, port, interfaces(where, item.get('interfaces'), known),
-                           tuple(host_addresses))
+                           tuple(host_addresses), sources)
 
     def rules(self, items):
         rules = []
@@ -106,6 +120,12 @@ class ForwardsPart(HostPart):
                 # Loopback is never forwarded: for IPv4 that would need route_localnet (see the docs).
                 to_host = '%s daddr != %s fib daddr type local' % (family, LOOPBACK[version])
             incoming = ('iifname %s ' % nft_set('"%s"' % i for i in forward.interfaces)) if forward.interfaces else ''
+            if forward.sources:
+                sources = nft_set(str(p) for p in forward.sources)
+                # Dropped, not refused: to others the port looks like nothing at all.
+                rules.append(('sources', '%s%s %s saddr != %s %s dport %d drop' % (
+                    incoming, to_host, family, sources, forward.protocol, forward.host_port)))
+                incoming = '%s%s saddr %s ' % (incoming, family, sources)
             rules.append(('prerouting', '%s%s %s' % (incoming, to_host, target)))
             # The host's own connections to its own addresses.
             rules.append(('output', '%s %s' % (to_host, target)))

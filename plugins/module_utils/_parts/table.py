@@ -9,9 +9,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.netns.systemd.plugins.module_utils._parts import egress, forwards
+from ansible_collections.netns.systemd.plugins.module_utils._parts import egress, forwards, reach
 
 HOST_PARTS = (
     egress.PART,
     forwards.PART,
+    reach.PART,
 )

@@ -104,6 +104,43 @@ def test_bad_ipv6_host_input_is_refused_naming_where(namespaces, message):
         parse(namespaces)
 
 
+def test_sources_narrow_a_forward_and_reachable_from_a_namespace():
+    forwards = [{'host_port': 8080, 'port': 80, 'sources': ['192.0.2.0/24', '198.51.100.7/32', '192.0.2.0/24']},
+                {'host_port': 8080, 'port': 80, 'address': 'fd20::2', 'sources': ['2001:db8::/32']}]
+    host = parse([dual(ports=forwards, reachable_from=['192.0.2.0/24', '2001:db8:1::/48'])])
+    assert host.users == ['app']
+    table = host.files()['nftables']
+    for rule in (
+            # Others are dropped before the translation, so the port looks like nothing to them.
+            'ip daddr != 127.0.0.0/8 fib daddr type local ip saddr != { 192.0.2.0/24, 198.51.100.7/32 } tcp dport 8080 drop',
+            'ip6 daddr != ::1 fib daddr type local ip6 saddr != 2001:db8::/32 tcp dport 8080 drop',
+            'ip saddr { 192.0.2.0/24, 198.51.100.7/32 } ip daddr != 127.0.0.0/8 fib daddr type local tcp dport 8080 dnat ip to 10.20.0.2:80',
+            # The host's own connections are not narrowed.
+            'ip daddr != 127.0.0.0/8 fib daddr type local tcp dport 8080 dnat ip to 10.20.0.2:80',
+            'ip daddr 10.20.0.2 ct state new ct status & dnat == 0 ip saddr != 192.0.2.0/24 drop comment "netns app"',
+            'ip6 daddr fd20::2 ct state new ct status & dnat == 0 ip6 saddr != 2001:db8:1::/48 drop comment "netns app"'):
+        assert '\t\t%s\n' % rule in table
+    assert 'type filter hook prerouting priority -110' in table and 'type filter hook forward priority 0' in table
+    # reachable_from turns no forwarding on by itself; an empty list lets nothing in.
+    alone = parse([app(reachable_from=[])])
+    assert alone.families == set() and 'forward' not in alone.files()
+    assert '\t\tip daddr 10.20.0.2 ct state new ct status & dnat == 0 drop comment "netns app"\n' in alone.files()['nftables']
+
+
+@pytest.mark.parametrize('namespaces, message', [
+    ([app(ports=[{'host_port': 80, 'sources': ['fd00::/8']}])], r'ports\[0\]: source fd00::/8 is IPv6, and this forward is IPv4'),
+    ([app(ports=[{'host_port': 80, 'sources': ['10.0.0.1/8']}])], r"source '10.0.0.1/8' is not a prefix .*has host bits set"),
+    ([app(ports=[{'host_port': 80, 'sources': []}])], r'sources is empty, which would let no one in: omit it to allow any source'),
+    ([app(ports=[{'host_port': 80, 'sources': '10.0.0.0/8'}])], r"source must be a list of prefixes, not '10.0.0.0/8'"),
+    ([app(reachable_from=['lan'])], r"netns app: reachable_from: prefix 'lan' is not a prefix"),
+    ([{'name': 'x', 'reachable_from': ['10.0.0.0/8']}], r'netns x has no address on a veth to the host .* to be reached at'),
+    ([app(ports=3)], r'netns app: ports must be a list of dictionaries with host_port, not 3'),
+])
+def test_bad_allow_lists_are_refused_naming_where(namespaces, message):
+    with pytest.raises(InvalidInput, match=message):
+        parse(namespaces)
+
+
 def test_nothing_on_the_host_without_egress_ports_or_bridges():
     assert parse([app()]).files() == {}
     # Bridges alone need no forwarding and no table.
@@ -220,7 +257,7 @@ def test_egress_true_is_any_interface(value, interface):
 
 
 @pytest.mark.parametrize('where, value, message', [
-    ('egress', 'eth0', r"namespaces\[0\] \(app\): egress must be true \(any interface\) or a dictionary such as \{interface: eth0\}, not 'eth0'"),
+    ('egress', 'eth0', r"netns app: egress must be true \(any interface\) or a dictionary such as \{interface: eth0\}, not 'eth0'"),
     ('egress', 1, r'egress must be true .* not 1'),
     ('egress', {'iface': 'eth0'}, 'egress has unknown keys iface; its keys are interface, ipv6'),
     ('dns', True, r'namespaces\[0\] \(app\): dns must be a dictionary with nameservers, search, options or content, not True'),
