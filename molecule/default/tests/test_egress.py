@@ -79,7 +79,9 @@ def test_two_namespaces_share_a_bridge_made_by_the_collection(host):
     host.run_expect([0], 'ping -c1 -W2 10.30.0.2')
 
 
+# A TCP connection to argv 1:2 (from the source address argv 3, when given): open, dropped or refused.
 CONNECT = ("python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(3)\n"
+           "if len(sys.argv) > 3:\n s.bind((sys.argv[3], 0))\n"
            "try:\n s.connect((sys.argv[1], int(sys.argv[2]))); print(\"open\")\n"
            "except socket.timeout:\n print(\"dropped\")\n"
            "except ConnectionRefusedError:\n print(\"refused\")' %s %d")
@@ -102,3 +104,18 @@ def test_a_host_interface_was_moved_in_under_another_name(host):
     assert host.check_output('ip -4 -br -n yellow addr show dev lan0').split()[2:] == ['198.18.0.2/24']
     assert host.run('ip link show dev nic0').rc != 0
     assert host.check_output('systemctl is-active netns-move@yellow.service') == 'active'
+
+
+def test_only_the_sources_a_forward_or_a_namespace_names_get_in(host):
+    def knock(address, port, source):
+        return host.check_output('ip netns exec wan ' + CONNECT % (address, port) + ' ' + source)
+    # A forward with sources: wan's first address is forwarded, its second gets no answer.
+    assert knock('100.64.0.1', 8089, '100.64.0.2') == 'open'
+    assert knock('100.64.0.1', 8089, '100.64.0.3') == 'dropped'
+    # red listens on nothing: the allowed source is refused by red itself, the other is dropped on the way.
+    assert knock('10.30.0.2', 9999, '100.64.0.2') == 'refused'
+    assert knock('10.30.0.2', 9999, '100.64.0.3') == 'dropped'
+    # yellow, on the same bridge, names no one: both reach it.
+    assert knock('10.30.0.3', 9999, '100.64.0.3') == 'refused'
+    ours = host.check_output('nft list table inet netns_systemd')
+    assert 'ip daddr 10.30.0.2 ct state new' in ours and 'ip saddr != 100.64.0.2 drop comment "netns red"' in ours
