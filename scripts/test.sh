@@ -132,6 +132,9 @@ run_step "ansible-test sanity (2.15 to 2.20) and docs lint" bash scripts/sanity-
 # Only the work tree's copy of this collection: molecule leaves another in ~/.ansible.
 run_step "ansible-lint" env ANSIBLE_COLLECTIONS_PATH="$ROOT/.ansible/collections" ansible-lint
 run_step "galaxy-importer" galaxy_import
+# The docs site, built with antsibull-docs and Sphinx, its links checked, two pages opened in
+# headless Chromium.
+run_step "docs site" bash scripts/docs.sh
 
 # Later issue: molecule scenarios need the podman images that setup.sh will build.
 if [ -d molecule ]; then

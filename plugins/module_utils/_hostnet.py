@@ -254,7 +254,7 @@ def host_before(host_dir):
     earlier value it holds (None: none)."""
     names = os.listdir(host_dir) if os.path.isdir(host_dir) and not os.path.islink(host_dir) else ()
     before = dict((name, read_file(os.path.join(host_dir, name))) for name in names)
-    for _key, _path, record in FORWARDING.values():
+    for record in (forwarding[2] for forwarding in FORWARDING.values()):
         before[os.path.basename(record)] = read_file(record) if not os.path.islink(record) else None
     return before
 

@@ -24,7 +24,7 @@ description:
     runs it (links, routes and processes) took 2.2 times as long as C(ip -all netns exec ip -j addr), which reads
     addresses only, with pyroute2 0.9.7; its reading alone took 1.5 times as long with pyroute2 0.9.7 and 0.94 times
     with pyroute2 0.7.2. The same C(ip) loop reading links and routes took 1.95 times as long.
-  - R(problems,ansible_collections.netns.systemd.netns_info_module#return-problems) gives one line per problem found,
+  - RV(problems) gives one line per problem found,
     so that a play over a fleet can fail or report on them.
   - Changes nothing; check mode returns the same.
 author:
