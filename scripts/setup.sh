@@ -11,7 +11,8 @@ VENV_PYTHON=${NETNS_VENV_PYTHON:-/usr/bin/python3}
 REQUIREMENTS=$ROOT/tests/requirements.txt
 IMPORTER_VENV=${NETNS_IMPORTER_VENV:-$CACHE/importer-venv}
 IMPORTER_REQUIREMENTS=$ROOT/scripts/importer-requirements.txt
-APT_PACKAGES=(podman runc mmdebstrap python3-venv python3-pyroute2 python3-pytest iproute2 iputils-ping shellcheck git nftables graphviz wireguard-go wireguard-tools)
+APT_PACKAGES=(podman runc mmdebstrap python3-venv python3-pyroute2 python3-pytest iproute2 iputils-ping shellcheck git nftables graphviz wireguard-go wireguard-tools
+              busybox dnsmasq-base)
 
 step() { printf 'setup: %-18s %s\n' "$1" "$2"; }
 die() { echo "setup: error: $*" >&2; exit 1; }

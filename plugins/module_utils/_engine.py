@@ -37,6 +37,7 @@ import re
 import subprocess
 import sys
 
+from ansible_collections.netns.systemd.plugins.module_utils._parts import dhcp
 from ansible_collections.netns.systemd.plugins.module_utils import _converge, _host, _hostnet, _nftables, _start, _sysctl
 from ansible_collections.netns.systemd.plugins.module_utils._files import read_file
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
@@ -280,6 +281,7 @@ USAGE = '''usage: netns-engine plan NAME...    what would be done now for each n
        netns-engine wireguard NS IF HOW  a WireGuard interface made and moved in (netns-wireguard@NS)
        netns-engine start NAME KIND  the links of KIND in NAME made and set (netns-KIND@NAME)
        netns-engine stop NAME KIND   ... and removed
+       netns-engine dhcp NAME IF DNS the DHCP client of interface IF in NAME (netns-KIND@NAME, addresses: dhcp)
        netns-engine version          this engine's content hash
 option: --models DIR                 read the model files there (default %s)
 ''' % MODEL_DIR
@@ -304,6 +306,7 @@ def main(argv, out=None, err=None):
                 err.write('%s\n' % line)
             return 0
         commands = dict((name, function) for kind in KINDS.values() for name, function in kind.engine_commands().items())
+        commands.update(dhcp.engine_commands())
         if command in commands:
             for line in commands[command](names, _run):
                 err.write('%s\n' % line)

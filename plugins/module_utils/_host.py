@@ -84,7 +84,8 @@ class NamespaceEntry:
             return {link_unit(kind, self.name): render_dropin([], [], note='# Its work: %s/%s/%s (netns-engine ports %s).'
                                                               % (NS_DIR, self.name, BRIDGE_KIND, self.name))}
         builtin_units = [link_unit(k, self.name) for k in BUILTIN_KINDS if k in self.kinds]
-        return render_link_dropins(self.name, kind, self.links.get(kind, ()), self.custom.get(kind), builtin_units, phases_dir)
+        return render_link_dropins(self.name, kind, self.links.get(kind, ()), self.custom.get(kind), builtin_units, phases_dir,
+                                   own_dns=self.resolv_conf is not None)
 
 
 def render_resolv_conf(dns, netns):

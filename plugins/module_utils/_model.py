@@ -93,8 +93,11 @@ class LinkSpec:
     as ``end``, a vxlan (``end`` on underlay ``parent``; vxlan_spec adds its VNI, port and
     remotes or group) or a WireGuard interface (``end``; wireguard_spec adds its keys and peers)."""
 
-    def __init__(self, kind, end, peer=None, parent=None, mode=None, state='present', recreate=False, create_netns=False, force=False):
+    def __init__(self, kind, end, peer=None, parent=None, mode=None, state='present', recreate=False, create_netns=False, force=False,
+                 dhcp=False):
         self.kind = kind
+        # Its addresses come from a DHCP lease (_parts.dhcp): ``end.addresses`` is then unmanaged.
+        self.dhcp = dhcp
         # A moved interface that carries the host's default route (and is up) is taken only with force.
         self.force = force
         self.end = end
@@ -214,12 +217,25 @@ def ifname_of(value, where, what):
         raise InvalidInput('%s: %s' % (where, exc))
 
 
-def end_from(item, where, prefix=''):
+def is_dhcp(value):
+    """Whether an ``addresses`` option asks for DHCP (``dhcp``, or ``[dhcp]`` as Ansible makes
+    a string into a list)."""
+    return value == 'dhcp' or value == ['dhcp']
+
+
+def end_from(item, where, prefix='', dhcp=False):
+    """The End of ``item``; ``dhcp``: its addresses may come from DHCP (then unmanaged)."""
     name_key = 'peer' if prefix else 'name'
+    addresses = item.get(prefix + 'addresses')
+    if is_dhcp(addresses):
+        if not dhcp:
+            raise InvalidInput('%s: addresses: dhcp is for a link of its own on a LAN with a DHCP server (a macvlan or a moved '
+                               'interface)' % where)
+        addresses = None
     return End(
         netns=_netns_or_host(item.get(prefix + 'netns'), where),
         ifname=ifname_of(item.get(name_key), where, 'interface name'),
-        addresses=parse_addresses(item.get(prefix + 'addresses'), where),
+        addresses=parse_addresses(addresses, where),
         mac=parse_mac(item.get(prefix + 'mac'), where),
         mtu=parse_mtu(item.get('mtu'), where),
         routes=parse_routes(item.get(prefix + 'routes'), where),

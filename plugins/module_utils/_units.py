@@ -23,6 +23,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.netns.systemd.plugins.module_utils._parts import dhcp
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS, LINK_KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 from ansible_collections.netns.systemd.plugins.module_utils._paths import (
@@ -437,7 +438,7 @@ def render_creator_dropin(netns, link_units):
     return '\n'.join([HEADER.rstrip('\n'), '[Unit]'] + ['Wants=%s' % unit for unit in wants]) + '\n'
 
 
-def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), phases_dir=PHASES_DIR):
+def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), phases_dir=PHASES_DIR, own_dns=False):
     """{unit: drop-in} for the links of one kind in ``netns``, in order: the drop-in of
     ``netns-KIND@NETNS.service``, and for a kind the boot run makes, the one of its worker
     when it must wait for other namespaces. ``custom`` is the list of phase dicts of a custom kind,
@@ -453,6 +454,8 @@ def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), ph
             lines = ([exec_line('ExecStart', [ENGINE_LAUNCHER, 'start', netns, kind])],
                      [[exec_line('ExecStop', [ENGINE_LAUNCHER, 'stop', netns, kind], ignore_failure=True)]], [])
         start, stop_groups, wants = lines[0], stop_groups + lines[1], lines[2]
+        # Links that take their addresses by DHCP: the client, once the links are made.
+        start = start + dhcp.unit_lines(netns, specs, own_dns)
     for spec in specs:
         for end in spec.ends:
             if end.netns not in (None, netns) and end.netns not in others:

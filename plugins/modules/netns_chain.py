@@ -424,7 +424,13 @@ options:
             type: str
             choices: [private, vepa, bridge, passthru, source]
           addresses:
-            description: Addresses of O(namespaces[].links[].name), as in M(netns.systemd.netns_veth).
+            description:
+              - Addresses of O(namespaces[].links[].name), as in M(netns.systemd.netns_veth).
+              - For a C(macvlan) or a C(move) link, C(dhcp) instead, and the address comes from a DHCP server on the link's
+                LAN. Its unit then runs busybox's DHCP client (C(udhcpc)) inside the namespace, in the unit's cgroup; each
+                lease sets the address and a default route through the lease's router (C(proto dhcp)), and, unless the
+                namespace has O(namespaces[].dns), writes the lease's DNS servers and domain to
+                C(/etc/netns/NAME/resolv.conf) (never the host's). The lease's address and route are not drift. IPv4 only.
             type: list
             elements: str
           peer_addresses:

@@ -22,7 +22,7 @@ def test_no_units_drop_ins_or_etc_netns(host):
 def test_no_links_left_on_the_host(host):
     names = {link['ifname'] for link in json.loads(host.check_output('ip -j link show'))}
     # The stand-in NIC moved into yellow is back, under its own name.
-    assert names == {'lo', 'eth0', 'br-lan', 'nic0', 'nic0p', 'up6'}, names
+    assert names == {'lo', 'eth0', 'br-lan', 'nic0', 'nic0p', 'up6', 'lan-dhcp'}, names
     assert json.loads(host.check_output('ip -j link show dev nic0'))[0]['address'] == host.check_output('cat /root/nic0.mac')
 
 
@@ -48,3 +48,8 @@ def test_no_wireguard_daemon_socket_or_key_file_is_left(host):
     # wireguard-go (this kernel has no WireGuard) went with its interface; its keys with their files.
     assert host.run('pgrep -x wireguard-go').rc == 1
     assert host.check_output('ls -A /run/wireguard 2>/dev/null || true') == ''
+
+
+def test_no_dhcp_client_is_left(host):
+    # green's DHCP client lived in its macvlan unit's cgroup, and went with it.
+    assert host.run('pgrep -f "udhcpc .*-i dhcp0"').rc == 1

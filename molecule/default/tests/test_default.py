@@ -1,6 +1,7 @@
 """The converged lab, read back inside each container (testinfra, real systemd)."""
 
 import json
+import time
 
 
 def ip_json(host, *args):
@@ -176,3 +177,22 @@ def test_the_collections_units_are_hardened_where_it_costs_nothing(host):
         rating = float(out.strip().splitlines()[-1].split(':')[-1].split()[0])
         assert rating <= 5.0, (unit, out.splitlines()[-1])
     assert 'NoNewPrivileges=yes' not in host.check_output('systemctl cat netns-tag@green.service')
+
+
+def test_a_macvlan_takes_its_address_route_and_resolver_from_the_lan_s_dhcp_server(host):
+    # The lease may still be on its way just after a boot: wait for it.
+    deadline = time.monotonic() + 60
+    while not [a for a in addresses(host, 'green', 'dhcp0') if a.startswith('192.168.77.')]:
+        assert time.monotonic() < deadline, 'green:dhcp0 got no address from the DHCP server'
+        time.sleep(0.2)
+    leased = [a for a in addresses(host, 'green', 'dhcp0') if a.startswith('192.168.77.')]
+    assert len(leased) == 1 and leased[0].endswith('/24')
+    routes = ip_json(host, '-n', 'green', 'route', 'show', 'default')
+    assert [(r['gateway'], r['dev'], r['protocol']) for r in routes] == [('192.168.77.1', 'dhcp0', 'dhcp')]
+    resolver = host.file('/etc/netns/green/resolv.conf').content_string
+    assert 'nameserver 192.168.77.53\n' in resolver and 'search lab.example\n' in resolver
+    assert '192.168.77.53' not in host.file('/etc/resolv.conf').content_string
+    # The client runs inside green, in the macvlan unit's cgroup.
+    assert '/bin/busybox udhcpc' in host.check_output('systemctl status --no-pager netns-macvlan@green.service')
+    pid = host.check_output('pgrep -f "udhcpc .*-i dhcp0"').split()[0]
+    assert host.check_output('stat -L -c %%i /proc/%s/ns/net' % pid) == host.check_output('stat -L -c %i /run/netns/green')
