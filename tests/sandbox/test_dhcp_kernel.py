@@ -39,18 +39,23 @@ def dhcp_server(tmp_path):
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(str(tmp_path / 'dnsmasq.log'), 'w'))
 
 
-def clients():
-    """The pids of the DHCP clients running in this sandbox."""
+def clients(netns='cli'):
+    """The pids of the DHCP clients running in namespace ``netns`` (the sandbox shares the
+    machine's processes: a client elsewhere is never touched)."""
+    try:
+        inode = os.stat('/run/netns/%s' % netns).st_ino
+    except OSError:
+        return []
     found = []
     for pid in os.listdir('/proc'):
         if pid.isdigit():
             try:
                 with open('/proc/%s/cmdline' % pid, 'rb') as f:
                     words = f.read().split(b'\0')
+                if b'udhcpc' in words and os.stat('/proc/%s/ns/net' % pid).st_ino == inode:
+                    found.append(int(pid))
             except OSError:
                 continue
-            if b'udhcpc' in words:
-                found.append(int(pid))
     return found
 
 
@@ -97,12 +102,15 @@ def test_a_macvlan_takes_its_address_route_and_dns_from_the_lease(tmp_path):
         address = leased()[0]
         kernel.ip('cli', 'addr', 'del', address, 'dev', 'mv-cli')
         assert not leased()
-        for pid in clients():
+        renewing = clients()
+        assert renewing
+        for pid in renewing:
             os.kill(pid, signal.SIGUSR1)
         wait_for('the address back after a renewal', leased)
     finally:
         for pid in clients():
             os.kill(pid, signal.SIGTERM)
+        wait_for('the DHCP client to end', lambda: not clients())
         server.terminate()
         server.wait()
 
