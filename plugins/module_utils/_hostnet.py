@@ -11,7 +11,8 @@ unports commands) and for netns_chain, which compares the live host with them on
 (host_drift) and removes what is no longer wanted (host_leftovers). The NAT rules live in one table the collection owns,
 ``table inet netns_systemd``, replaced whole in one transaction; no other table is read,
 changed or flushed. What goes into that table, and which IP families the host forwards, is
-asked of the parts of _parts.table (egress, port forwards); nothing here branches on one.
+asked of the parts of _parts.table (egress, port forwards, reachable_from); nothing here
+branches on one.
 Private to the collection: not an API.
 """
 
