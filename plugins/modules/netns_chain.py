@@ -430,7 +430,9 @@ options:
                 LAN. Its unit then runs busybox's DHCP client (C(udhcpc)) inside the namespace, in the unit's cgroup; each
                 lease sets the address and a default route through the lease's router (C(proto dhcp)), and, unless the
                 namespace has O(namespaces[].dns), writes the lease's DNS servers and domain to
-                C(/etc/netns/NAME/resolv.conf) (never the host's). The lease's address and route are not drift. IPv4 only.
+                C(/etc/netns/NAME/resolv.conf) (never the host's). The lease's address and route are not drift.
+              - IPv4. For IPv6, the kernel's SLAAC inside the namespace takes an address and a default route from a router
+                advertising on the LAN, and they are not drift either. DHCPv6 is not run.
             type: list
             elements: str
           peer_addresses:

@@ -121,3 +121,25 @@ def test_dhcp_is_refused_where_no_lease_can_come_and_a_namespace_s_own_dns_is_ke
     kernel.ip(None, 'link', 'add', 'br-lan', 'type', 'bridge')
     own = parse_entries([dict(CLIENT, dns={'nameservers': ['10.0.0.1']})])[0].dropins('macvlan')['netns-macvlan@cli.service']
     assert 'ExecStartPost=/etc/netns-systemd/netns-engine dhcp cli mv-cli keep-dns' in own
+
+
+def test_slaac_on_a_dhcp_link_is_the_kernel_s_and_not_drift(tmp_path):
+    # The LAN's router advertises 2001:db8:77::/64: the macvlan in cli configures an address and a
+    # default route from it by itself (the namespace's accept_ra and autoconf are the kernel's
+    # defaults), and nothing of the collection takes them away.
+    server = dhcp_server(tmp_path)
+    try:
+        install_models([CLIENT])
+        assert engine('up', 'cli').returncode == 0
+        assert engine('start', 'cli', 'macvlan').returncode == 0
+        kernel.settled_ipv6('cli', 'mv-cli')
+        kernel.settled_ipv6('lan', 'eth0')
+        kernel.advertise_router('lan', 'eth0', prefix='2001:db8:77::')
+        wait_for('an address from the advertised prefix',
+                 lambda: [a for a in kernel.addresses('cli', 'mv-cli') if a.startswith('2001:db8:77:')])
+        wait_for('a default route from the advertisement', lambda: kernel.ip_json('cli', '-6', 'route', 'show', 'default'))
+        plan = engine('plan', 'cli')
+        assert plan.returncode == 0 and plan.stdout.strip() == 'netns cli: nothing to do', plan.stdout + plan.stderr
+    finally:
+        server.terminate()
+        server.wait()
