@@ -194,5 +194,5 @@ def test_a_macvlan_takes_its_address_route_and_resolver_from_the_lan_s_dhcp_serv
     assert '192.168.77.53' not in host.file('/etc/resolv.conf').content_string
     # The client runs inside green, in the macvlan unit's cgroup.
     assert '/bin/busybox udhcpc' in host.check_output('systemctl status --no-pager netns-macvlan@green.service')
-    pid = host.check_output('pgrep -f "udhcpc .*-i dhcp0"').split()[0]
+    pid = host.check_output('pgrep -f "[u]dhcpc .*-i dhcp0"').split()[0]
     assert host.check_output('stat -L -c %%i /proc/%s/ns/net' % pid) == host.check_output('stat -L -c %i /run/netns/green')

@@ -22,9 +22,10 @@ __metaclass__ = type
 import functools
 import ipaddress
 import os
+import stat
 
 from ansible_collections.netns.systemd.plugins.module_utils._files import rewrite_in_place
-from ansible_collections.netns.systemd.plugins.module_utils._names import NetnsError, check_ifname, check_netns_name
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_ifname, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._paths import ENGINE_LAUNCHER, NETNS_ETC_DIR
 
 BUSYBOX = '/bin/busybox'
@@ -105,12 +106,6 @@ def _apply(ipr, action, env, netns, ifname, etc_dir):
             ipr.addr('del', index=index, address=other, prefixlen=length)
     ipr.addr('replace', index=index, address=str(address.ip), prefixlen=address.network.prefixlen)
     lines = ['netns %s: %s: %s %s from the DHCP lease' % (netns, ifname, action, address)]
-    servers = (env.get('dns') or '').split()
-    if env.get(LEASE_DNS) == 'lease-dns' and servers:
-        path = os.path.join(etc_dir, netns, 'resolv.conf')
-        domain = (env.get('domain') or '').split()
-        rewrite_in_place(path, resolv_conf(servers, domain[0] if domain else None, netns))
-        lines.append('netns %s: %s: nameservers %s' % (netns, path, ' '.join(servers)))
     routers = (env.get('router') or '').split()
     if routers:
         router = ipaddress.ip_address(routers[0])
@@ -119,6 +114,12 @@ def _apply(ipr, action, env, netns, ifname, etc_dir):
             ipr.route('replace', dst='%s/32' % router, oif=index, scope=253, proto=RTPROT_DHCP)
         ipr.route('replace', dst='0.0.0.0/0', gateway=str(router), oif=index, proto=RTPROT_DHCP)
         lines.append('netns %s: default route via %s' % (netns, router))
+    servers = (env.get('dns') or '').split()
+    if env.get(LEASE_DNS) == 'lease-dns' and servers:
+        path = os.path.join(etc_dir, netns, 'resolv.conf')
+        domain = (env.get('domain') or '').split()
+        rewrite_in_place(path, resolv_conf(servers, domain[0] if domain else None, netns))
+        lines.append('netns %s: %s: nameservers %s' % (netns, path, ' '.join(servers)))
     return lines
 
 
@@ -130,5 +131,32 @@ def engine_commands():
 
 
 def _event(action, args, run=None):
-    """A lease event, as the client calls its script: ``netns-engine ACTION``."""
-    return lease(action)
+    """A lease event, as the client calls its script: ``netns-engine ACTION``. Once the client
+    has forked into the background its script's output goes to /dev/null, so what it says then
+    goes to syslog (the journal, under the unit whose cgroup it runs in)."""
+    quiet = _stderr_is_null()
+    try:
+        lines = lease(action)
+    except (InvalidInput, NetnsError, OSError, ValueError) as exc:
+        if quiet:
+            _syslog(True, ['netns-engine: %s' % exc])
+        raise
+    if quiet:
+        _syslog(False, lines)
+    return lines
+
+
+def _stderr_is_null():
+    try:
+        mine, null = os.fstat(2), os.stat(os.devnull)
+    except OSError:
+        return False
+    return stat.S_ISCHR(mine.st_mode) and mine.st_rdev == null.st_rdev
+
+
+def _syslog(error, lines):
+    import syslog
+    syslog.openlog('netns-engine', syslog.LOG_PID, syslog.LOG_DAEMON)
+    for line in lines:
+        syslog.syslog(syslog.LOG_ERR if error else syslog.LOG_INFO, line)
+    syslog.closelog()
