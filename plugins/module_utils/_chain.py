@@ -29,7 +29,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._files import (
     write_atomically,
 )
 from ansible_collections.netns.systemd.plugins.module_utils._engine import ENTRY, MANIFEST, engine_files, launcher_text, model_text
-from ansible_collections.netns.systemd.plugins.module_utils._host import boot_eligible, creator_wants
+from ansible_collections.netns.systemd.plugins.module_utils._host import boot_eligible, creator_wants, unit_templates
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
@@ -62,8 +62,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     creator_unit,
     dropin_path,
     enable_link,
-    link_template,
-    link_template_text,
     link_unit,
     phase_files,
     render_creator_dropin,
@@ -154,9 +152,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             plan.start.append(BOOT_UNIT)
             plan.lines.append('+ start %s' % BOOT_UNIT)
     for kind in sorted(set(kind for e in present for kind in e.kinds)):
-        templates[link_template(kind)] = link_template_text(kind)
-        if worker_template_text(kind) is not None:
-            templates[worker_unit(link_template(kind))] = worker_template_text(kind)
+        templates.update(unit_templates(kind))
     for unit, content in sorted(templates.items()):
         _plan_file(plan, os.path.join(unit_dir, unit), content)
 

@@ -41,9 +41,10 @@ from ansible_collections.netns.systemd.plugins.module_utils._parts import dhcp
 from ansible_collections.netns.systemd.plugins.module_utils import _converge, _host, _hostnet, _nftables, _start, _sysctl
 from ansible_collections.netns.systemd.plugins.module_utils._files import read_file
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
-from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_netns_name
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
-from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, HEADER, HOST_DIR, MODEL_DIR, NS_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._parts.table import NETNS_PARTS
+from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, HEADER, HOST_DIR, MODEL_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles
 from ansible_collections.netns.systemd.plugins.module_utils._units import PARENT_WAIT_SECONDS
 
@@ -261,17 +262,6 @@ def boot_all(models_dir, run=_run, boot_list=BOOT_LIST):
     return messages + ['%d of %d namespaces up' % (len(marked), len(names))]
 
 
-def host_ports(netns, join, ns_dir=NS_DIR, host_dir=HOST_DIR):
-    """What netns-bridge@NETNS does: the host ends of its veths join their bridges (made, or
-    adopted and waited for), or leave them."""
-    ports = _hostnet.ports_of(read_file(os.path.join(ns_dir, netns, 'bridge')))
-    with NamespaceHandles() as handles:
-        if join:
-            _hostnet.join_ports(handles.rtnl(None), ports, _hostnet.bridge_settings_of(read_file(os.path.join(host_dir, 'bridges'))))
-        else:
-            _hostnet.leave_ports(handles.rtnl(None), ports)
-
-
 USAGE = '''usage: netns-engine plan NAME...    what would be done now for each namespace, in words
        netns-engine up NAME          namespace NAME made or adopted, and set up (netns_name-up@NAME)
        netns-engine links NAME       its veths made or found, and set (netns-veth-up@NAME)
@@ -305,17 +295,14 @@ def main(argv, out=None, err=None):
             for line in boot_all(models_dir):
                 err.write('%s\n' % line)
             return 0
-        commands = dict((name, function) for kind in KINDS.values() for name, function in kind.engine_commands().items())
-        commands.update(dhcp.engine_commands())
+        commands = dict((name, function) for source in list(KINDS.values()) + list(NETNS_PARTS.values()) + [dhcp]
+                        for name, function in source.engine_commands().items())
         if command in commands:
             for line in commands[command](names, _run):
                 err.write('%s\n' % line)
             return 0
         if command == 'host' and not names:
             _hostnet.apply_host(_hostnet.read_host_files(HOST_DIR), _run)
-            return 0
-        if command in ('ports', 'unports') and len(names) == 1:
-            host_ports(check_netns_name(names[0]), command == 'ports')
             return 0
         if command in ('up', 'links') and len(names) == 1:
             entry = _present(load_entries(models_dir, names), names[0])

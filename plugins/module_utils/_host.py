@@ -14,23 +14,24 @@ __metaclass__ = type
 import ipaddress
 import os
 
-from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import BOOTED_KINDS, DEFAULT_KIND, KINDS
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import BOOTED_KINDS, DEFAULT_KIND, KINDS, LINK_KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables
-from ansible_collections.netns.systemd.plugins.module_utils._hostnet import bridge_port_file
-from ansible_collections.netns.systemd.plugins.module_utils._paths import NS_DIR, PHASES_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._parts.table import NETNS_PARTS
+from ansible_collections.netns.systemd.plugins.module_utils._paths import PHASES_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import parse_sysctl
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
-    BRIDGE_KIND,
-    BUILTIN_KINDS,
     CUSTOM_PHASES,
     check_custom_kind,
     check_unit_instance,
     creator_unit,
+    link_template,
+    link_template_text,
     link_unit,
-    render_dropin,
     render_link_dropins,
+    worker_template_text,
+    worker_unit,
 )
 
 
@@ -61,16 +62,23 @@ class NamespaceEntry:
 
     @property
     def kinds(self):
-        return sorted(set(self.links) | set(self.custom) | (set([BRIDGE_KIND]) if self.bridge_ports else set()))
+        """The names of its link units (netns-KIND@NAME): its link types and its parts (_parts.table.NETNS_PARTS)."""
+        return sorted(set(self.links) | set(self.custom) | self.parts)
+
+    @property
+    def parts(self):
+        return set(name for name, part in NETNS_PARTS.items() if part.wanted(self))
 
     @property
     def units(self):
         return [creator_unit(self.name)] + [link_unit(kind, self.name) for kind in self.kinds]
 
     def files(self):
-        """{name: text} of the files in ns/NAME/ that its bridge unit runs: the bridges its
-        veths' host ends join."""
-        return {BRIDGE_KIND: bridge_port_file(self.bridge_ports)} if self.bridge_ports else {}
+        """{name: text} of the files in ns/NAME/ that the units of its parts read."""
+        files = {}
+        for name in sorted(self.parts):
+            files.update(NETNS_PARTS[name].files(self))
+        return files
 
     def private_files(self, kind, directory):
         """{path: text} of the root-only files of its links of ``kind`` (a kind of _kinds.table)
@@ -78,14 +86,24 @@ class NamespaceEntry:
         return KINDS[kind].private_files(self.name, self.links.get(kind, ()), directory)
 
     def dropins(self, kind, phases_dir=PHASES_DIR):
-        """{unit: drop-in} of the links of one kind; a custom kind is ordered after the
-        built-in links of the namespace (a bridge port needs its veth)."""
-        if kind == BRIDGE_KIND:
-            return {link_unit(kind, self.name): render_dropin([], [], note='# Its work: %s/%s/%s (netns-engine ports %s).'
-                                                              % (NS_DIR, self.name, BRIDGE_KIND, self.name))}
-        builtin_units = [link_unit(k, self.name) for k in BUILTIN_KINDS if k in self.kinds]
+        """{unit: drop-in} of the links of one kind, or of a part's unit; a custom kind is ordered
+        after the built-in links and the parts of the namespace (a bridge port needs its veth)."""
+        if kind in NETNS_PARTS:
+            return NETNS_PARTS[kind].dropins(self)
+        builtin_units = [link_unit(k, self.name) for k in LINK_KINDS + tuple(sorted(NETNS_PARTS)) if k in self.kinds]
         return render_link_dropins(self.name, kind, self.links.get(kind, ()), self.custom.get(kind), builtin_units, phases_dir,
                                    own_dns=self.resolv_conf is not None)
+
+
+def unit_templates(kind):
+    """{template: text} of the units of ``kind`` (a name of NamespaceEntry.kinds): netns-KIND@.service,
+    and for a kind the boot run makes, its worker's."""
+    if kind in NETNS_PARTS:
+        return {link_template(kind): NETNS_PARTS[kind].template_text()}
+    templates = {link_template(kind): link_template_text(kind)}
+    if worker_template_text(kind) is not None:
+        templates[worker_unit(link_template(kind))] = worker_template_text(kind)
+    return templates
 
 
 def render_resolv_conf(dns, netns):
@@ -185,7 +203,7 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net', others=()):
             else:
                 if link.get('bridge') is not None:
                     raise InvalidInput('%s: bridge is for a veth (its host end joins the bridge), not for type %s' % (link_where, kind))
-                check_custom_kind(kind)
+                check_custom_kind(kind, dict((name, part.as_link_type) for name, part in NETNS_PARTS.items()))
                 commands = dict((phase, link.get(phase)) for phase in CUSTOM_PHASES if link.get(phase))
                 if not (commands.get('up_outside') or commands.get('up_inside')):
                     raise InvalidInput('%s: custom type %r needs up_outside or up_inside' % (link_where, kind))

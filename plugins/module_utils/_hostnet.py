@@ -244,11 +244,6 @@ class HostNet:
         return files
 
 
-def bridge_port_file(bridge_ports):
-    """ns/NAME/bridge: ``HOST_END BRIDGE``, a line per veth port."""
-    return ''.join('%s %s\n' % (ifname, bridge) for ifname, bridge, _spec in bridge_ports)
-
-
 def host_before(host_dir):
     """What host_leftovers compares with: {name: text} of the files in ``host_dir`` now, and
     under the name of each forwarding record (``forward-before``, ``forward6-before``) the
@@ -470,11 +465,6 @@ def bridge_settings_of(text):
         if len(words) >= 2:
             found[words[0]] = (words[1] != MADE, words[2:])
     return found
-
-
-def ports_of(text):
-    """[(host end, bridge)] of ns/NAME/bridge."""
-    return [tuple(line.split()[:2]) for line in (text or '').splitlines() if len(line.split()) >= 2]
 
 
 def apply_host(files, run):

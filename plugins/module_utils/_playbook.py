@@ -23,7 +23,8 @@ from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_i
 from ansible_collections.netns.systemd.plugins.module_utils._paths import HOST_DIR, UNIT_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import check_sysctl_keys, converge_sysctls
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures, unit_states
-from ansible_collections.netns.systemd.plugins.module_utils._units import BRIDGE_KIND, HOST_UNIT, link_unit
+from ansible_collections.netns.systemd.plugins.module_utils._parts import bridge_ports
+from ansible_collections.netns.systemd.plugins.module_utils._units import HOST_UNIT, link_unit
 
 # netns_chain has no recreate: what is in the way is the user's to move.
 _CONFLICT_HINT = 'its unit would take it over: rename the link, or remove what is in the way'
@@ -107,7 +108,7 @@ class ChainRun:
         lines.extend(gone)
         warnings.extend(kept)
         if self.live:
-            by_units = set(name for name in host.users if link_unit(BRIDGE_KIND, name) in starting)
+            by_units = set(name for name in host.users if link_unit(bridge_ports.PART.name, name) in starting)
             drift, diffs = host_drift(host, self.run_command, check_mode, HOST_UNIT in starting, by_units)
             lines.extend(drift)
             file_diffs.extend(diffs)

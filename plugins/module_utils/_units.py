@@ -31,7 +31,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._paths import (
     DROPIN_NAME,
     ENGINE_LAUNCHER,
     HEADER,
-    NS_DIR,
     PHASES_DIR,
     UNIT_DIR,
 )
@@ -40,10 +39,6 @@ BOOT_UNIT = 'netns-boot.service'
 # The [Install] target of the creators and the boot unit: enabling one is a link to its unit
 # file in INSTALL_TARGET.wants/ (see enable_link).
 INSTALL_TARGET = 'multi-user.target'
-# The unit of a namespace's bridge ports (netns-bridge@NAME): the host ends of its veths
-# join their bridges, made or waited for.
-BRIDGE_KIND = 'bridge'
-BUILTIN_KINDS = LINK_KINDS + (BRIDGE_KIND,)
 # IPv4 forwarding and the owned table of NAT rules (egress, port forwards).
 HOST_UNIT = 'netns-host.service'
 # How long a macvlan unit waits for its parent link to appear (a NIC named late, a bridge
@@ -62,12 +57,12 @@ def check_unit_instance(netns):
     return netns
 
 
-def check_custom_kind(kind):
-    """``kind``, a link type that is not built in, if it can name a custom type (and its unit)."""
-    if kind == BRIDGE_KIND:
-        raise InvalidInput('link type bridge is not a type of its own: list the bridge in bridges, and give a veth '
-                           'bridge: NAME so that its host end joins it')
-    if kind in BUILTIN_KINDS or not _CUSTOM_KIND_RE.match(kind or ''):
+def check_custom_kind(kind, taken):
+    """``kind``, a link type that is not built in, if it can name a custom type (and its unit).
+    ``taken``: {unit name: why a link type cannot take it} of the parts with units of their own."""
+    if kind in taken:
+        raise InvalidInput(taken[kind])
+    if kind in LINK_KINDS or not _CUSTOM_KIND_RE.match(kind or ''):
         raise InvalidInput('link type %r is neither a built-in type (%s) nor a custom type name (1 to 32 lowercase letters, '
                            'digits and _)' % (kind, ', '.join(LINK_KINDS)))
     return kind
@@ -117,11 +112,11 @@ def phase_path(netns, kind, index, phase, phases_dir=PHASES_DIR):
 
 # Stopped at shutdown, and up before anything that sets up the network (a macvlan unit
 # is not: it may wait for its parent, and nothing else of the host should wait with it).
-_STOPPED_AT_SHUTDOWN = '''\
+STOPPED_AT_SHUTDOWN = '''\
 DefaultDependencies=no
 Conflicts=shutdown.target
 '''
-_EARLY = _STOPPED_AT_SHUTDOWN + '''\
+_EARLY = STOPPED_AT_SHUTDOWN + '''\
 Wants=network-pre.target
 Before=network-pre.target shutdown.target
 '''
@@ -214,7 +209,7 @@ RemainAfterExit=yes
 LINK_TEMPLATE = _link_template(_EARLY)
 # The unit of every kind of _kinds.table: hardened, and not before network-pre.target, since it
 # may wait for the host (a parent, a device, an underlay, a host name to look up).
-KIND_TEMPLATE = _link_template(_STOPPED_AT_SHUTDOWN, HARDENING)
+KIND_TEMPLATE = _link_template(STOPPED_AT_SHUTDOWN, HARDENING)
 
 VETH_TEMPLATE = HEADER + '''\
 # The veth links of the network namespace named by the instance: netns-veth-up@ (systemctl
@@ -263,24 +258,6 @@ WantedBy=%s
 ''' % (ENGINE_LAUNCHER, ENGINE_LAUNCHER, HARDENING, INSTALL_TARGET)
 
 
-# Not before network-pre.target: an adopted bridge (made by networkd or ifupdown) may come later.
-BRIDGE_TEMPLATE = HEADER + '''\
-# The veths of the network namespace named by the instance whose host ends join a bridge
-# (made when missing, or adopted and waited for): %s/NAME/bridge, NAME being the instance.
-[Unit]
-Description=Bridge ports of network namespace %%i
-Documentation=file://%s
-BindsTo=netns_name@%%i.service netns-veth@%%i.service
-After=netns_name@%%i.service netns-veth@%%i.service netns-host.service
-Before=netns-ready@%%i.target
-''' % (NS_DIR, ENGINE_LAUNCHER) + _STOPPED_AT_SHUTDOWN + '''
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=%s ports %%i
-ExecStop=-%s unports %%i
-''' % (ENGINE_LAUNCHER, ENGINE_LAUNCHER) + HARDENING
-
 # Every link unit of a namespace is ordered before it (in the templates, and in the drop-ins
 # of veths from other namespaces that end in it); it is restarted with the creator (BindsTo).
 READY_TEMPLATE_TEXT = HEADER + '''\
@@ -321,11 +298,9 @@ WantedBy=%s
 
 
 def link_template_text(kind):
-    """The template of netns-KIND@.service: the kind's own (Kind.unit_templates), the bridge
-    ports', or a custom type's."""
-    if kind in KINDS:
-        return KINDS[kind].unit_templates()[0]
-    return BRIDGE_TEMPLATE if kind == BRIDGE_KIND else LINK_TEMPLATE
+    """The template of netns-KIND@.service for a link type: the kind's own (Kind.unit_templates),
+    or a custom type's."""
+    return KINDS[kind].unit_templates()[0] if kind in KINDS else LINK_TEMPLATE
 
 
 def worker_template_text(kind):

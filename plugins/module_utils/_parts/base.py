@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, netns.systemd developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What every part of the host side answers (egress, port forwards: _parts.table), and what the
-parts share. A part reads its options from the whole declaration, checks them before any
+"""What every part of the host side answers (egress, port forwards: _parts.table), what a part of
+a namespace with a unit of its own answers (NetnsPart: the bridge ports), and what the parts
+share. A part reads its options from the whole declaration, checks them before any
 change (parse), gives the rules it needs in the table the collection owns (rules) and the IP
 families the host must forward for it (families). The bridges and the files, units and drift of
 the host side stay in _hostnet, which asks the parts and never branches on one. Private to the
@@ -47,6 +48,34 @@ class HostPart:
     def families(self, items):
         """The IP versions (4, 6) the host forwards for its items."""
         raise NotImplementedError
+
+
+class NetnsPart:
+    """A part of a namespace with a unit of its own, netns-NAME@NETNS.service (the bridge ports:
+    _parts.table.NETNS_PARTS), beside the units of its link kinds. ``name``: the unit's, which
+    no link type may take; ``as_link_type``: why, when a link gives it as its type."""
+    name = None
+    as_link_type = None
+
+    def wanted(self, entry):
+        """Whether the present namespace ``entry`` (_host.NamespaceEntry) has this part."""
+        raise NotImplementedError
+
+    def files(self, entry):
+        """{name: text} of its files in ns/NETNS/."""
+        raise NotImplementedError
+
+    def dropins(self, entry):
+        """{unit: drop-in} of its unit for ``entry``."""
+        raise NotImplementedError
+
+    def template_text(self):
+        """The text of its template, netns-NAME@.service."""
+        raise NotImplementedError
+
+    def engine_commands(self):
+        """{command: function(names, run) -> [lines]} the engine runs for its unit."""
+        return {}
 
 
 def networks(addresses, version=None):

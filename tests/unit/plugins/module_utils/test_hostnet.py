@@ -206,7 +206,8 @@ def test_what_may_share_a_port_or_a_prefix():
 def test_the_host_unit_is_installed_restarted_on_change_and_retired(tmp_path):
     from ansible_collections.netns.systemd.plugins.module_utils._chain import plan_chain
     from ansible_collections.netns.systemd.plugins.module_utils._files import write_atomically
-    from ansible_collections.netns.systemd.plugins.module_utils._units import BRIDGE_TEMPLATE, HOST_UNIT, HOST_UNIT_TEXT
+    from ansible_collections.netns.systemd.plugins.module_utils._parts.bridge_ports import TEMPLATE as BRIDGE_TEMPLATE
+    from ansible_collections.netns.systemd.plugins.module_utils._units import HOST_UNIT, HOST_UNIT_TEXT
     dirs = dict(unit_dir=str(tmp_path / 'units'), etc_dir=str(tmp_path / 'etc'), boot_dir=str(tmp_path / 'boot'),
                 marks_dir=str(tmp_path / 'run' / 'booted'))
     unit = str(tmp_path / 'units' / HOST_UNIT)
@@ -288,3 +289,25 @@ def test_a_namespace_that_goes_away_needs_nothing_only_its_creation_needs():
     entries = parse_entries([gone, app()])
     assert [(e.name, e.state, e.kinds) for e in entries] == [('gone', 'absent', []), ('app', 'present', ['veth'])]
     assert parse([gone, app()]).egress == []
+
+
+def test_bridge_ports_are_a_part_with_a_unit_of_their_own():
+    from ansible_collections.netns.systemd.plugins.module_utils._host import unit_templates
+    from ansible_collections.netns.systemd.plugins.module_utils._parts.table import NETNS_PARTS
+    # Its unit's name is no link type's.
+    with pytest.raises(InvalidInput, match='link type bridge is not a type of its own'):
+        parse_entries([{'name': 'a', 'links': [{'type': 'bridge', 'up_outside': 'true'}]}])
+    # A custom type's unit is ordered after the namespace's link units and its bridge ports.
+    item = port('a', '10.30.0.2/24')
+    item['links'].append({'type': 'tap', 'up_inside': 'ip tuntap add t0 mode tap'})
+    entry = parse_entries([item])[0]
+    assert entry.kinds == ['bridge', 'tap', 'veth'] and entry.parts == set(['bridge'])
+    custom = entry.dropins('tap')['netns-tap@a.service']
+    assert 'After=netns-veth@a.service\nAfter=netns-bridge@a.service\n' in custom
+    assert list(entry.dropins('bridge')) == ['netns-bridge@a.service']
+    templates = unit_templates('bridge')
+    assert list(templates) == ['netns-bridge@.service'] and 'ExecStart=/etc/netns-systemd/netns-engine ports %i' in templates['netns-bridge@.service']
+    assert sorted(unit_templates('veth')) == ['netns-veth-up@.service', 'netns-veth@.service']
+    # A namespace without a bridge port has no such unit, file or part.
+    alone = parse_entries([app()])[0]
+    assert alone.parts == set() and alone.files() == {} and not NETNS_PARTS['bridge'].wanted(alone)
