@@ -15,11 +15,14 @@ MIRROR=${NETNS_MIRROR:-http://deb.debian.org/debian}
 CACHE=${NETNS_CACHE:-/var/cache/netns-systemd}
 ALL_SUITES=(bookworm trixie)
 
-# busybox gives the tests a tiny HTTP server (busybox httpd); nftables, the NAT of egress and
-# port forwards, the user firewall the tests keep, and the rulesets of namespaces; wireguard-go
-# and wireguard-tools, WireGuard where the kernel has none (this one has not).
+# busybox gives the tests a tiny HTTP server (busybox httpd) and the DHCP clients of
+# addresses: dhcp; nftables, the NAT of egress and port forwards, the user firewall the tests
+# keep, and the rulesets of namespaces; wireguard-go and wireguard-tools, WireGuard where the
+# kernel has none (this one has not). Debian 13's busybox has udhcpc6 (dhcp6): its static build,
+# which the sandbox tests also run on this Debian 12 machine (setup.sh copies it out), and
+# dnsmasq, the lab's DHCPv6 server.
 BOOKWORM_PACKAGES=systemd,systemd-sysv,dbus,python3,iproute2,python3-pyroute2,iputils-ping,procps,busybox,nftables,wireguard-go,wireguard-tools
-TRIXIE_PACKAGES=systemd,systemd-sysv,dbus,python3,iproute2,python3-pyroute2,iputils-ping,procps,busybox,nftables,wireguard-go,wireguard-tools
+TRIXIE_PACKAGES=systemd,systemd-sysv,dbus,python3,iproute2,python3-pyroute2,iputils-ping,procps,busybox-static,nftables,wireguard-go,wireguard-tools,dnsmasq-base
 
 # Units masked in the image because they fail or stall boot in a container.
 BOOKWORM_MASKED=()

@@ -139,10 +139,29 @@ build_images() {
     bash "$ROOT/scripts/images.sh"
 }
 
+# Debian 13's static busybox, which has udhcpc6 (Debian 12's has not), out of the trixie image:
+# the sandbox tests of addresses: dhcp6 mount it over /bin/busybox in their own mount namespace.
+copy_busybox() {
+    local out=$CACHE/busybox-udhcpc6 image=localhost/netns-trixie:latest id ctr
+    id=$(podman image inspect --format '{{.Id}}' "$image")
+    if [ "$(cat "$out.image" 2>/dev/null)" = "$id" ] && [ -x "$out" ]; then
+        step busybox-udhcpc6 "up to date ($out)"
+        return
+    fi
+    ctr=$(podman create "$image")
+    podman cp "$ctr:/usr/bin/busybox" "$out.new"
+    podman rm "$ctr" >/dev/null
+    "$out.new" --list | grep -qx udhcpc6 || die "the busybox of $image has no udhcpc6"
+    mv -f "$out.new" "$out"
+    echo "$id" >"$out.image"
+    step busybox-udhcpc6 "copied from $image ($out)"
+}
+
 install_packages
 build_venv
 build_importer_venv
 write_containers_conf
 prepare_ansible_test_pip
 build_images
+copy_busybox
 echo "setup: venv is $VENV (add $VENV/bin to PATH)"

@@ -272,6 +272,7 @@ USAGE = '''usage: netns-engine plan NAME...    what would be done now for each n
        netns-engine start NAME KIND  the links of KIND in NAME made and set (netns-KIND@NAME)
        netns-engine stop NAME KIND   ... and removed
        netns-engine dhcp NAME IF DNS the DHCP client of interface IF in NAME (netns-KIND@NAME, addresses: dhcp)
+       netns-engine dhcp6 NAME IF DNS  ... its DHCPv6 client (addresses: dhcp6)
        netns-engine version          this engine's content hash
 option: --models DIR                 read the model files there (default %s)
 ''' % MODEL_DIR

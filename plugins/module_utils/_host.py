@@ -18,6 +18,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import 
 from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
 from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables
+from ansible_collections.netns.systemd.plugins.module_utils._parts import dhcp
 from ansible_collections.netns.systemd.plugins.module_utils._parts.table import NETNS_PARTS
 from ansible_collections.netns.systemd.plugins.module_utils._paths import PHASES_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._sysctl import parse_sysctl
@@ -222,11 +223,12 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net', others=()):
 
 def check_kinds(entries, run, which):
     """InvalidInput before any change when the links of a kind of _kinds.table in the present
-    ``entries`` cannot be made on this host (a tool missing)."""
+    ``entries`` cannot be made on this host (a tool missing), or their DHCP client is missing."""
     for name in sorted(KINDS):
         specs = [spec for entry in entries if entry.state == 'present' for spec in entry.links.get(name, ())]
         if specs:
             KINDS[name].check_host(specs, run, which)
+    dhcp.check_host([spec for entry in entries if entry.state == 'present' for specs in entry.links.values() for spec in specs], run)
 
 
 def booted_specs(entry):

@@ -94,9 +94,10 @@ class LinkSpec:
     remotes or group) or a WireGuard interface (``end``; wireguard_spec adds its keys and peers)."""
 
     def __init__(self, kind, end, peer=None, parent=None, mode=None, state='present', recreate=False, create_netns=False, force=False,
-                 dhcp=False):
+                 dhcp=()):
         self.kind = kind
-        # Its addresses come from a DHCP lease (_parts.dhcp): ``end.addresses`` is then unmanaged.
+        # The IP versions (4, 6) whose addresses come from a DHCP lease (_parts.dhcp): then
+        # ``end.addresses`` is unmanaged.
         self.dhcp = dhcp
         # A moved interface that carries the host's default route (and is up) is taken only with force.
         self.force = force
@@ -217,20 +218,34 @@ def ifname_of(value, where, what):
         raise InvalidInput('%s: %s' % (where, exc))
 
 
-def is_dhcp(value):
-    """Whether an ``addresses`` option asks for DHCP (``dhcp``, or ``[dhcp]`` as Ansible makes
-    a string into a list)."""
-    return value == 'dhcp' or value == ['dhcp']
+# The words of an ``addresses`` option that ask a DHCP server, and the IP version of each.
+DHCP_WORDS = {'dhcp': 4, 'dhcp6': 6}
+
+
+def dhcp_versions(value, where='addresses'):
+    """The IP versions an ``addresses`` option asks a DHCP server for, in order: ``dhcp`` (4),
+    ``dhcp6`` (6), or a list of them (Ansible makes a string into a list); () for a list of
+    addresses. InvalidInput when the words are mixed with addresses."""
+    words = [value] if isinstance(value, str) else value
+    if not isinstance(words, list):
+        return ()
+    found = [word for word in words if isinstance(word, str) and word in DHCP_WORDS]
+    if not found:
+        return ()
+    if len(found) != len(words) or len(set(found)) != len(found):
+        raise InvalidInput('%s: addresses is dhcp, dhcp6, or the list [dhcp, dhcp6], or a list of addresses; not both, '
+                           'and no word twice: %r' % (where, value))
+    return tuple(sorted(DHCP_WORDS[word] for word in found))
 
 
 def end_from(item, where, prefix='', dhcp=False):
     """The End of ``item``; ``dhcp``: its addresses may come from DHCP (then unmanaged)."""
     name_key = 'peer' if prefix else 'name'
     addresses = item.get(prefix + 'addresses')
-    if is_dhcp(addresses):
+    if dhcp_versions(addresses, where):
         if not dhcp:
-            raise InvalidInput('%s: addresses: dhcp is for a link of its own on a LAN with a DHCP server (a macvlan or a moved '
-                               'interface)' % where)
+            raise InvalidInput('%s: addresses: dhcp and dhcp6 are for a link of its own on a LAN with a DHCP server (a macvlan '
+                               'or a moved interface)' % where)
         addresses = None
     return End(
         netns=_netns_or_host(item.get(prefix + 'netns'), where),
@@ -285,6 +300,10 @@ def specs_from_params(kind, params, item_keys):
             specs.append(build(item, label, defaults))
     else:
         specs = [build(params, params.get('name') or kind, defaults)]
+    for spec in specs:
+        if spec.dhcp:
+            raise InvalidInput('%s: addresses: dhcp and dhcp6 run a DHCP client in the link\'s unit, which this module does not '
+                               'make: declare the link with netns_chain or the netns role' % spec.label)
     check_unique_ends(specs)
     return specs
 

@@ -431,8 +431,13 @@ options:
                 lease sets the address and a default route through the lease's router (C(proto dhcp)), and, unless the
                 namespace has O(namespaces[].dns), writes the lease's DNS servers and domain to
                 C(/etc/netns/NAME/resolv.conf) (never the host's). The lease's address and route are not drift.
-              - IPv4. For IPv6, the kernel's SLAAC inside the namespace takes an address and a default route from a router
-                advertising on the LAN, and they are not drift either. DHCPv6 is not run.
+              - C(dhcp6) (or the list C([dhcp, dhcp6]) for both) for an IPv6 address from a DHCPv6 server on the LAN, taken
+                by busybox's C(udhcpc6), as a /128 (the LAN's prefix and default route come from its router's advertisements,
+                which the kernel takes inside the namespace), and its DNS servers and search domains as for C(dhcp). With
+                both, the resolver is the IPv4 lease's. C(udhcpc6) is in Debian 13's busybox and not in Debian 12's, where
+                C(dhcp6) is refused before any change.
+              - Without C(dhcp6), the kernel's SLAAC inside the namespace takes an IPv6 address and a default route from a
+                router advertising on the LAN, and they are not drift either.
             type: list
             elements: str
           peer_addresses:

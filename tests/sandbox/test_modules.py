@@ -138,3 +138,12 @@ def test_only_the_modules_that_talk_netlink_import_pyroute2(collections_dir, nam
     proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=collections_dir),
                           check=True)
     assert proc.stdout.strip() == str(needs)
+
+
+def test_macvlan_module_refuses_dhcp_which_needs_the_unit_s_client(collections_dir):
+    kernel.ip(None, 'link', 'add', 'br-lan', 'type', 'bridge')
+    result = run_module(collections_dir, 'netns_macvlan', {'name': 'mv0', 'netns': 'blue', 'parent': 'br-lan', 'addresses': ['dhcp6'],
+                                                           'create_netns': True})
+    assert result['failed'] is True
+    assert 'addresses: dhcp and dhcp6 run a DHCP client in the link\'s unit' in result['msg'] and 'nothing was changed' in result['msg']
+    assert kernel.netns_names() == []

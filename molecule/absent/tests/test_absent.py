@@ -54,3 +54,5 @@ def test_no_dhcp_client_is_left(host):
     # green's DHCP client lived in its macvlan unit's cgroup, and went with it. ([u]: the pattern
     # does not match the shell that runs pgrep.)
     assert host.run('pgrep -f "[u]dhcpc .*-i dhcp0"').rc == 1
+    # Nor its DHCPv6 client (trixie).
+    assert host.run('pgrep -f "[u]dhcpc6 .*-i dhcp0"').rc == 1

@@ -179,6 +179,32 @@ def test_the_collections_units_are_hardened_where_it_costs_nothing(host):
     assert 'NoNewPrivileges=yes' not in host.check_output('systemctl cat netns-tag@green.service')
 
 
+def test_where_busybox_has_udhcpc6_the_macvlan_takes_a_dhcpv6_address_too(host):
+    if 'udhcpc6' not in host.check_output('busybox --list').split():
+        # Debian 12's busybox: the lab asks for DHCPv4 alone there, and hostile's side effect
+        # checks that dhcp6 is refused before any change.
+        assert host.system_info.codename == 'bookworm'
+        assert 'dhcp6' not in host.check_output('systemctl cat netns-macvlan@green.service')
+        return
+    deadline = time.monotonic() + 60
+    while not [a for a in addresses(host, 'green', 'dhcp0') if a.startswith('fd77::')]:
+        assert time.monotonic() < deadline, 'green:dhcp0 got no address from the DHCPv6 server'
+        time.sleep(0.2)
+    (leased,) = [a for a in addresses(host, 'green', 'dhcp0') if a.startswith('fd77::')]
+    assert leased.endswith('/128')
+    # The client runs inside green, in the macvlan unit's cgroup, beside the IPv4 one.
+    pid = host.check_output('pgrep -f "[u]dhcpc6 .*-i dhcp0"').split()[0]
+    assert host.check_output('stat -L -c %%i /proc/%s/ns/net' % pid) == host.check_output('stat -L -c %i /run/netns/green')
+    assert '/bin/busybox udhcpc6' in host.check_output('systemctl status --no-pager netns-macvlan@green.service')
+    # The resolver is the IPv4 lease's (both leases on one link); the host's is untouched.
+    assert 'fd77::53' not in host.file('/etc/netns/green/resolv.conf').content_string
+    assert 'fd77::53' not in host.file('/etc/resolv.conf').content_string
+    # The router's advertisements give the route to the LAN's prefix: the server answers.
+    deadline = time.monotonic() + 30
+    while host.run('ip netns exec green ping -6 -c 1 -W 1 fd77::1').rc != 0:
+        assert time.monotonic() < deadline, 'fd77::1 does not answer green over DHCPv6'
+
+
 def test_a_macvlan_takes_its_address_route_and_resolver_from_the_lan_s_dhcp_server(host):
     # The lease may still be on its way just after a boot: wait for it.
     deadline = time.monotonic() + 60

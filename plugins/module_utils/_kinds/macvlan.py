@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.base import Kind
-from ansible_collections.netns.systemd.plugins.module_utils._model import LinkSpec, common_options, end_from, ifname_of, is_dhcp
+from ansible_collections.netns.systemd.plugins.module_utils._model import LinkSpec, common_options, end_from, ifname_of, dhcp_versions
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, describe_end
 from ansible_collections.netns.systemd.plugins.module_utils._snapshot import kind_of, macvlan_mode_of
 
@@ -38,7 +38,7 @@ class Macvlan(Kind):
         if mode not in MODES:
             raise InvalidInput('%s: mode %r is not one of %s' % (where, mode, ', '.join(MODES)))
         return LinkSpec(self.name, end_from(item, where, dhcp=True), parent=ifname_of(item['parent'], where, 'parent'), mode=mode,
-                        dhcp=is_dhcp(item.get('addresses')), **common_options(item, defaults or {}))
+                        dhcp=dhcp_versions(item.get('addresses')), **common_options(item, defaults or {}))
 
     def label(self, spec):
         return 'macvlan %s on %s (mode %s)' % (spec.end.label, describe_end(None, spec.parent), spec.mode)

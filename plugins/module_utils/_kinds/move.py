@@ -19,7 +19,7 @@ import socket
 
 from ansible_collections.netns.systemd.plugins.module_utils._files import read_file, remove_path, write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.base import Kind
-from ansible_collections.netns.systemd.plugins.module_utils._model import LinkSpec, common_options, end_from, ifname_of, is_dhcp
+from ansible_collections.netns.systemd.plugins.module_utils._model import LinkSpec, common_options, end_from, ifname_of, dhcp_versions
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, describe_end
 from ansible_collections.netns.systemd.plugins.module_utils._paths import RUN_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._snapshot import IFF_UP, RT_TABLE_MAIN, address_of
@@ -59,7 +59,7 @@ class Move(Kind):
             raise InvalidInput('%s: device (the host interface to move in) is required' % where)
         device = ifname_of(item['device'], where, 'device')
         end = end_from(dict(item, name=item.get('name') or device), where, dhcp=True)
-        return LinkSpec(self.name, end, parent=device, force=bool(item.get('force')), dhcp=is_dhcp(item.get('addresses')),
+        return LinkSpec(self.name, end, parent=device, force=bool(item.get('force')), dhcp=dhcp_versions(item.get('addresses')),
                         **common_options(item, defaults or {}))
 
     def label(self, spec):
