@@ -4,7 +4,8 @@
 """What a host has: its named namespaces with their links, addresses, routes, processes,
 units and bound services, the unnamed namespaces processes hold, and what differs from a
 declared list (health). Read-only. Every namespace is read through one netlink socket opened
-inside it (setns, no fork); processes come from one pass over /proc. Private to the
+inside it (setns, no fork), with the converger's Snapshot (one dump each of links, addresses and
+routes); processes come from one pass over /proc. Private to the
 collection: not an API.
 """
 
@@ -23,7 +24,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._nsfs import NETNS_R
 from ansible_collections.netns.systemd.plugins.module_utils._names import NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._paths import DROPIN_NAME, MODEL_DIR, UNIT_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NetlinkError
-from ansible_collections.netns.systemd.plugins.module_utils._snapshot import IFF_UP, address_of, kind_of
+from ansible_collections.netns.systemd.plugins.module_utils._snapshot import IFF_UP, Snapshot, address_of, kind_of
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import parse_systemctl_show
 from ansible_collections.netns.systemd.plugins.module_utils._units import creator_unit, link_unit
 
@@ -38,11 +39,10 @@ def _mac(value):
     return value if value and value != '00:00:00:00:00:00' else None
 
 
-def read_links(rtnl):
-    """[link dict] of one namespace (addresses filled in), and {ifindex: name}."""
+def read_links(snap):
+    """[link dict] of one namespace (addresses filled in), and {ifindex: name}, from its Snapshot."""
     links, names = [], {}
-    for msg in rtnl.get_links():
-        name = msg.get_attr('IFLA_IFNAME')
+    for name, msg in snap.links.items():
         names[msg['index']] = name
         kind = kind_of(msg)
         link = {
@@ -66,7 +66,7 @@ def read_links(rtnl):
             link.update(KINDS[kind].read_back(msg))
         links.append(link)
     by_index = dict((link['ifindex'], link) for link in links)
-    for msg in rtnl.get_addr():
+    for msg in snap.address_messages():
         link = by_index.get(msg['index'])
         if link is not None:
             link['addresses'].append(str(address_of(msg)))
@@ -76,13 +76,12 @@ def read_links(rtnl):
     return links, names
 
 
-def read_routes(rtnl, names):
-    """The unicast routes of the main table, IPv4 then IPv6, from one dump of both."""
+def read_routes(snap, names):
+    """The unicast routes of the main table, IPv4 then IPv6, from the Snapshot's one dump of both."""
     routes = []
-    for msg in rtnl.get_routes(family=socket.AF_UNSPEC):
+    for msg in snap.route_messages():
         family = msg['family']
-        if (family not in (socket.AF_INET, socket.AF_INET6) or msg['type'] != RTN_UNICAST
-                or msg.get_attr('RTA_TABLE', msg['table']) != RT_TABLE_MAIN):
+        if msg['type'] != RTN_UNICAST or msg.get_attr('RTA_TABLE', msg['table']) != RT_TABLE_MAIN:
             continue
         zero = '0.0.0.0' if family == socket.AF_INET else '::'
         dst = ipaddress.ip_network('%s/%d' % (msg.get_attr('RTA_DST') or zero, msg['dst_len']), strict=False)
@@ -228,21 +227,22 @@ def gather_info(handles, run, unit_states, names=None, what=GATHER, pid=None, un
     for name in chosen:
         result['namespaces'][name] = {'name': name, 'inode': named[name], 'nsid': ids.get(name), 'managed': name in managed}
     if 'links' in what or 'routes' in what:
-        host_links, host_names = read_links(handles.rtnl(None))
+        host = Snapshot(handles.rtnl(None))
+        host_links, host_names = read_links(host)
         spaces = {None: host_links}
         for name in chosen:
-            rtnl = handles.rtnl(name)
-            links, by_index = read_links(rtnl)
+            snap = Snapshot(handles.rtnl(name))
+            links, by_index = read_links(snap)
             spaces[name] = links
             info = result['namespaces'][name]
             if 'links' in what:
                 info['links'] = links
             if 'routes' in what:
-                info['routes'] = read_routes(rtnl, by_index)
+                info['routes'] = read_routes(snap, by_index)
         pair_links(spaces, dict((nsid, name) for name, nsid in ids.items() if nsid is not None))
         result['host']['links'] = host_links
         if 'routes' in what:
-            result['host']['routes'] = read_routes(handles.rtnl(None), host_names)
+            result['host']['routes'] = read_routes(host, host_names)
     holders = process_netns() if ('pids' in what or pid is not None) else {}
     if 'pids' in what:
         for name in chosen:

@@ -58,9 +58,10 @@ def address_of(msg):
 
 
 class Snapshot:
-    """One namespace's links, addresses and static routes, each read at most once; ``rtnl``:
-    a LightRtnl or an IPRoute in the namespace, None for one that does not exist yet. A
-    LightRtnl's links keep only the attributes of LINK_ATTRS."""
+    """One namespace's links, addresses and routes, each read with one dump at most (for the
+    converger, the engine, the host side and netns_info alike); ``rtnl``: a LightRtnl or an
+    IPRoute in the namespace, None for one that does not exist yet. A LightRtnl's links keep
+    only the attributes of LINK_ATTRS."""
 
     def __init__(self, rtnl):
         self._rtnl = rtnl
@@ -70,32 +71,43 @@ class Snapshot:
             from ansible_collections.netns.systemd.plugins.module_utils._rtnl import LightRtnl
             for msg in rtnl.get_links(only=_LINK_ATTR_TYPES) if isinstance(rtnl, LightRtnl) else rtnl.get_links():
                 self.links[msg.get_attr('IFLA_IFNAME')] = msg
+        self._address_dump = None
         self._addresses = None
+        self._route_dump = None
         self._routes = None
+
+    def address_messages(self):
+        """Every address of the namespace, in the kernel's order, from one dump."""
+        if self._address_dump is None:
+            self._address_dump = list(self._rtnl.get_addr()) if self._rtnl is not None else []
+        return self._address_dump
 
     def addresses(self, index):
         if self._addresses is None:
             self._addresses = {}
-            if self._rtnl is not None:
-                for msg in self._rtnl.get_addr():
-                    address = address_of(msg)
-                    self._addresses.setdefault(msg['index'], set()).add(address)
+            for msg in self.address_messages():
+                self._addresses.setdefault(msg['index'], set()).add(address_of(msg))
         return self._addresses.get(index, set())
+
+    def route_messages(self):
+        """Every route of the namespace, IPv4 and IPv6, from one dump."""
+        if self._route_dump is None:
+            self._route_dump = [msg for msg in (self._rtnl.get_routes(family=socket.AF_UNSPEC, table=RT_TABLE_MAIN) if self._rtnl is not None else ())
+                                if msg['family'] in (socket.AF_INET, socket.AF_INET6)]
+        return self._route_dump
 
     def routes(self, index):
         """Static routes (proto static, main table) through link ``index``."""
         if self._routes is None:
             self._routes = {}
-            if self._rtnl is not None:
-                for family in (socket.AF_INET, socket.AF_INET6):
-                    for msg in self._rtnl.get_routes(family=family, table=RT_TABLE_MAIN):
-                        if msg['proto'] != RTPROT_STATIC or msg.get_attr('RTA_TABLE', msg['table']) != RT_TABLE_MAIN:
-                            continue
-                        zero = '0.0.0.0' if family == socket.AF_INET else '::'
-                        dst = ipaddress.ip_network('%s/%d' % (msg.get_attr('RTA_DST') or zero, msg['dst_len']))
-                        gateway = msg.get_attr('RTA_GATEWAY')
-                        route = Route(dst, ipaddress.ip_address(gateway) if gateway else None)
-                        self._routes.setdefault(msg.get_attr('RTA_OIF'), set()).add(route)
+            for msg in self.route_messages():
+                if msg['proto'] != RTPROT_STATIC or msg.get_attr('RTA_TABLE', msg['table']) != RT_TABLE_MAIN:
+                    continue
+                zero = '0.0.0.0' if msg['family'] == socket.AF_INET else '::'
+                dst = ipaddress.ip_network('%s/%d' % (msg.get_attr('RTA_DST') or zero, msg['dst_len']))
+                gateway = msg.get_attr('RTA_GATEWAY')
+                route = Route(dst, ipaddress.ip_address(gateway) if gateway else None)
+                self._routes.setdefault(msg.get_attr('RTA_OIF'), set()).add(route)
         return self._routes.get(index, set())
 
 
