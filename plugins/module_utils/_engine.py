@@ -38,12 +38,12 @@ import subprocess
 import sys
 
 from ansible_collections.netns.systemd.plugins.module_utils._parts import dhcp
-from ansible_collections.netns.systemd.plugins.module_utils import _converge, _host, _hostnet, _nftables, _start, _sysctl
+from ansible_collections.netns.systemd.plugins.module_utils import _converge, _host, _hostnet, _start
 from ansible_collections.netns.systemd.plugins.module_utils._files import read_file
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
-from ansible_collections.netns.systemd.plugins.module_utils._parts.table import NETNS_PARTS
+from ansible_collections.netns.systemd.plugins.module_utils._parts.table import NETNS_PARTS, inside_parts
 from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, HEADER, HOST_DIR, MODEL_DIR
 from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles
 from ansible_collections.netns.systemd.plugins.module_utils._units import PARENT_WAIT_SECONDS
@@ -191,12 +191,9 @@ def plan_namespace(entries, name, run=_run):
     if specs:
         with _converge.LinkPlan(specs, check_mode=True, conflict_hint='its unit would take it over') as plan:
             lines.extend(plan.lines)
-    found, failed = _sysctl.converge_sysctls(entry, True)
-    lines.extend(found)
-    errors.extend(failed.values())
-    with _nftables.Rulesets(entry, run) as rulesets:
-        rulesets.check()
-        found, _diffs, failed = rulesets.converge(True)
+    with inside_parts(entry, run) as inside:
+        inside.check()
+        found, _diffs, failed = inside.converge(True)
     lines.extend(found)
     errors.extend(failed.values())
     found, failed = _converge.converge_kinds_live(entry, True, run=run)

@@ -17,11 +17,9 @@ import os
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import BOOTED_KINDS, DEFAULT_KIND, KINDS, LINK_KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
-from ansible_collections.netns.systemd.plugins.module_utils._nftables import parse_nftables
 from ansible_collections.netns.systemd.plugins.module_utils._parts import dhcp
-from ansible_collections.netns.systemd.plugins.module_utils._parts.table import NETNS_PARTS
+from ansible_collections.netns.systemd.plugins.module_utils._parts.table import INSIDE_PARTS, NETNS_PARTS
 from ansible_collections.netns.systemd.plugins.module_utils._paths import PHASES_DIR
-from ansible_collections.netns.systemd.plugins.module_utils._sysctl import parse_sysctl
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     CUSTOM_PHASES,
     check_custom_kind,
@@ -185,9 +183,8 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net', others=()):
             continue
         # As given: the engine's model of it.
         entry.model = item
-        entry.sysctl = parse_sysctl(where, item.get('sysctl'))
-        entry.sysctl_ignore_missing = bool(item.get('sysctl_ignore_missing'))
-        entry.nftables = parse_nftables(where, item.get('nftables'))
+        for part in INSIDE_PARTS:
+            part.parse(entry, item, where)
         for link_index, link in enumerate(item.get('links') or ()):
             link_where = '%s.links[%d]' % (where, link_index)
             kind = link.get('type') or DEFAULT_KIND

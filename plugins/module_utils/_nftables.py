@@ -22,6 +22,7 @@ import tempfile
 from ansible_collections.netns.systemd.plugins.module_utils._files import file_diff
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import inside, netns_id, scratch_netns
+from ansible_collections.netns.systemd.plugins.module_utils._parts.base import InsidePart
 
 FLUSH = 'flush ruleset\n'
 
@@ -117,3 +118,17 @@ class Rulesets:
             lines.append('~ nftables %s' % name)
             diffs.append(file_diff('nft list ruleset (%s)' % name, live, wanted))
         return lines, diffs, errors
+
+
+class NftablesPart(InsidePart):
+    """A namespace's ``nftables`` ruleset, an inside part (_parts.table); its session is Rulesets."""
+    name = 'nftables'
+
+    def parse(self, entry, item, where):
+        entry.nftables = parse_nftables(where, item.get('nftables'))
+
+    def session(self, entries, run):
+        return Rulesets(entries, run)
+
+
+PART = NftablesPart()

@@ -18,10 +18,9 @@ from ansible_collections.netns.systemd.plugins.module_utils._host import check_k
 from ansible_collections.netns.systemd.plugins.module_utils._hostnet import HostNet, host_before, host_drift, host_leftovers, made_bridges, manages_host
 from ansible_collections.netns.systemd.plugins.module_utils._names import FailedAfterChanges, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._netns import remove_netns
-from ansible_collections.netns.systemd.plugins.module_utils._nftables import Rulesets
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import netns_id
 from ansible_collections.netns.systemd.plugins.module_utils._paths import HOST_DIR, UNIT_DIR
-from ansible_collections.netns.systemd.plugins.module_utils._sysctl import check_sysctl_keys, converge_sysctls
+from ansible_collections.netns.systemd.plugins.module_utils._parts.table import inside_parts
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import explain_start_failures, unit_states
 from ansible_collections.netns.systemd.plugins.module_utils._parts import bridge_ports
 from ansible_collections.netns.systemd.plugins.module_utils._units import HOST_UNIT, link_unit
@@ -47,9 +46,9 @@ class ChainRun:
     def run(self):
         """The module's result; InvalidInput before any change for anything it cannot do."""
         entries, host, before = self.validated()
-        with Rulesets(entries, self.run_command) as rulesets:
-            rulesets.check()
-            return self.planned(entries, host, before, rulesets)
+        with inside_parts(entries, self.run_command) as inside:
+            inside.check()
+            return self.planned(entries, host, before, inside)
 
     def validated(self):
         """(entries, host side or None when the call leaves it alone, host files before)."""
@@ -60,11 +59,10 @@ class ChainRun:
             host.check(self.run_command)
         else:
             host = None
-        check_sysctl_keys(entries)
         check_kinds(entries, self.run_command, self.which)
         return entries, host, before
 
-    def planned(self, entries, host, before, rulesets):
+    def planned(self, entries, host, before, inside):
         """Plan the files and units, and check every interface that exists against the links
         before anything is written (namespaces being repaired are left out: what is left of
         them goes with the old namespace); in check mode that check is the live plan."""
@@ -77,7 +75,7 @@ class ChainRun:
             # Made by their units in this run: nothing of them is read again, in check mode or not.
             fresh = set(e.name for e in entries if e.state == 'present' and netns_id(e.name) is None)
             run = self.previewed if self.check_mode else self.applied
-            return run(entries, host, before, plan, live_plan, rulesets, fresh)
+            return run(entries, host, before, plan, live_plan, inside, fresh)
         finally:
             if live_plan is not None:
                 live_plan.close()
@@ -86,17 +84,16 @@ class ChainRun:
         """A link only its unit makes (a WireGuard interface) deleted by hand while the unit is active."""
         self.systemctl('restart', link_unit(spec.kind, spec.end.netns))
 
-    def converge_inside(self, entries, rulesets, check_mode, lines, file_diffs, changed_files):
+    def converge_inside(self, entries, inside, check_mode, lines, file_diffs, changed_files):
         """The sysctls, rulesets and what the kinds set live (vxlan FDBs, WireGuard peers) of the
         namespaces that exist, compared and (but in check mode) set: lines and diffs added to
         ``lines`` and ``file_diffs``; the errors returned, one line each. ``changed_files``: the
         private files this run writes."""
-        sysctl_lines, sysctl_errors = converge_sysctls(entries, check_mode)
-        nft_lines, nft_diffs, nft_errors = rulesets.converge(check_mode)
+        inside_lines, inside_diffs, inside_errors = inside.converge(check_mode)
         kind_lines, kind_errors = converge_kinds_live(entries, check_mode, run=self.run_command, changed_files=changed_files)
-        lines.extend(sysctl_lines + nft_lines + kind_lines)
-        file_diffs.extend(nft_diffs)
-        return [error for found in (sysctl_errors, nft_errors, kind_errors) for _name, error in sorted(found.items())]
+        lines.extend(inside_lines + kind_lines)
+        file_diffs.extend(inside_diffs)
+        return [error for found in (inside_errors, kind_errors) for _name, error in sorted(found.items())]
 
     def converge_host(self, host, before, check_mode, lines, file_diffs, warnings, starting=()):
         """What no longer is on the host removed, then (when live) the host compared with its
@@ -118,7 +115,7 @@ class ChainRun:
         return {'diff_lines': lines, 'warnings': plan.warnings, 'file_diffs': plan.file_diffs, 'changed': bool(lines),
                 'units': dict((e.name, e.units) for e in entries if e.state == 'present')}
 
-    def previewed(self, entries, host, before, plan, live_plan, rulesets, fresh):
+    def previewed(self, entries, host, before, plan, live_plan, inside, fresh):
         """Check mode: the lines a real run prints. What the units do for namespaces they make
         or remake is said by the files and the starts, not again link by link."""
         lines = list(plan.lines)
@@ -126,12 +123,12 @@ class ChainRun:
         if self.live and live_plan:
             lines.extend(live_plan.lines_outside(skipped))
         if self.live:
-            self.converge_inside([e for e in entries if e.name not in skipped], rulesets, True, lines, plan.file_diffs,
+            self.converge_inside([e for e in entries if e.name not in skipped], inside, True, lines, plan.file_diffs,
                                  set(plan.private_files))
         self.converge_host(host, before, True, lines, plan.file_diffs, plan.warnings, set(plan.start + plan.restart + plan.settle))
         return self._result(entries, plan, lines)
 
-    def applied(self, entries, host, before, plan, live_plan, rulesets, fresh):
+    def applied(self, entries, host, before, plan, live_plan, inside, fresh):
         """The real run: the plan applied, a name left by hand removed, then the live state."""
         lines = list(plan.lines)
         problems = []
@@ -151,7 +148,7 @@ class ChainRun:
             untouched = not (plan.stop or plan.start or plan.restart or plan.settle or plan.repair or leftover)
             problems.extend(self.converge_links(entries, live_plan if untouched else None, made, lines))
             kept = [e for e in entries if e.name not in made]
-            problems.extend(self.converge_inside(kept, rulesets, False, lines, plan.file_diffs, set(plan.private_files)))
+            problems.extend(self.converge_inside(kept, inside, False, lines, plan.file_diffs, set(plan.private_files)))
         try:
             self.converge_host(host, before, False, lines, plan.file_diffs, plan.warnings)
         except NetnsError as exc:

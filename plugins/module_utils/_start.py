@@ -10,7 +10,7 @@
   boot           both, for every namespace of the boot list at once, in this one process
 
 Each is made of the functions the playbook's converger runs (create_netns, LinkPlan,
-converge_sysctls, Rulesets): there is no second implementation. Private to the collection:
+the inside parts of _parts.table): there is no second implementation. Private to the collection:
 not an API.
 """
 
@@ -27,12 +27,11 @@ from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import 
 from ansible_collections.netns.systemd.plugins.module_utils._files import (
     is_regular_file, link_in_path, make_dirs, read_file, write_atomically, write_in_directory)
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
-from ansible_collections.netns.systemd.plugins.module_utils._nftables import Rulesets
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import create_netns, loopback_up, netns_id, netns_path, run_dir_lock
+from ansible_collections.netns.systemd.plugins.module_utils._parts.table import inside_parts
 from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, BOOT_MARKS, NETNS_ETC_DIR, NETNS_RECORDS
 from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles
 from ansible_collections.netns.systemd.plugins.module_utils._snapshot import Snapshot
-from ansible_collections.netns.systemd.plugins.module_utils._sysctl import converge_sysctls
 
 # How long such a unit waits for a link in the way that may be going away with another
 # namespace (Kind.going_away: a veth whose peer is there) before refusing.
@@ -63,11 +62,8 @@ def record_inodes(names, records_dir=NETNS_RECORDS):
 
 def _inside(entries, run, fresh=()):
     """The sysctls and rulesets of ``entries`` (namespaces that exist): ([lines], {netns: error})."""
-    lines, errors = converge_sysctls(entries, False)
-    with Rulesets(entries, run) as rulesets:
-        found, _diffs, failed = rulesets.converge(False, fresh=fresh)
-    lines.extend(found)
-    errors.update(failed)
+    with inside_parts(entries, run) as inside:
+        lines, _diffs, errors = inside.converge(False, fresh=fresh)
     return lines, errors
 
 

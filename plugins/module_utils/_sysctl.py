@@ -22,6 +22,7 @@ import re
 
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import inside, netns_id
+from ansible_collections.netns.systemd.plugins.module_utils._parts.base import InsidePart
 
 _KEY_RE = re.compile(r'^net(\.[A-Za-z0-9_-]+)+$')
 _WORD_RE = re.compile(r'^[A-Za-z0-9_.:,/+-]+$')
@@ -145,3 +146,33 @@ def converge_sysctls(entries, check_mode):
         except (NetnsError, IOError, OSError) as exc:
             errors[entry.name] = 'netns %s: %s' % (entry.name, exc)
     return lines, errors
+
+
+class _Session:
+    def __init__(self, entries):
+        self._entries = entries
+
+    def check(self):
+        check_sysctl_keys(self._entries)
+
+    def converge(self, check_mode, fresh=()):
+        lines, errors = converge_sysctls(self._entries, check_mode)
+        return lines, [], errors
+
+    def close(self):
+        pass
+
+
+class SysctlPart(InsidePart):
+    """A namespace's ``sysctl`` (and ``sysctl_ignore_missing``), an inside part (_parts.table)."""
+    name = 'sysctl'
+
+    def parse(self, entry, item, where):
+        entry.sysctl = parse_sysctl(where, item.get('sysctl'))
+        entry.sysctl_ignore_missing = bool(item.get('sysctl_ignore_missing'))
+
+    def session(self, entries, run):
+        return _Session(entries)
+
+
+PART = SysctlPart()

@@ -78,6 +78,61 @@ class NetnsPart:
         return {}
 
 
+class InsidePart:
+    """A part set inside a namespace (_parts.table.INSIDE_PARTS: sysctl, nftables): its option
+    read from the namespace's item into the entry (parse), then a session over many namespaces
+    that checks them all before any change and compares and sets them in those that exist."""
+    name = None
+
+    def parse(self, entry, item, where):
+        """Set on ``entry`` (_host.NamespaceEntry) what it holds of this part, from ``item``; InvalidInput."""
+        raise NotImplementedError
+
+    def session(self, entries, run):
+        """An object with check() (InvalidInput before any change), converge(check_mode, fresh)
+        -> ([lines], [file diffs], {netns: error}) and close(); ``fresh``: namespaces made just now."""
+        raise NotImplementedError
+
+
+class Inside:
+    """The sessions of ``parts`` (InsidePart) for ``entries``, as one: a context manager."""
+
+    def __init__(self, parts, entries, run):
+        self._sessions = []
+        try:
+            for part in parts:
+                self._sessions.append(part.session(entries, run))
+        except Exception:
+            self.close()
+            raise
+
+    def close(self):
+        for session in self._sessions:
+            session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def check(self):
+        for session in self._sessions:
+            session.check()
+
+    def converge(self, check_mode, fresh=()):
+        """Each part compared and (but in ``check_mode``) set, in order: ([lines], [file diffs],
+        {netns: error}, the errors of several parts joined)."""
+        lines, diffs, errors = [], [], {}
+        for session in self._sessions:
+            found, changed, failed = session.converge(check_mode, fresh)
+            lines.extend(found)
+            diffs.extend(changed)
+            for name, error in failed.items():
+                errors[name] = '%s; %s' % (errors[name], error) if name in errors else error
+        return lines, diffs, errors
+
+
 def networks(addresses, version=None):
     return [a.network for a in addresses or () if version is None or a.version == version]
 
