@@ -27,6 +27,7 @@ __metaclass__ = type
 import functools
 import ipaddress
 import os
+import re
 import stat
 
 from ansible_collections.netns.systemd.plugins.module_utils._files import rewrite_in_place
@@ -46,6 +47,8 @@ RTPROT_DHCP = 16
 # Per IP version: the engine's command that runs the client, and busybox's applet.
 CLIENTS = {4: ('dhcp', 'udhcpc'), 6: ('dhcp6', 'udhcpc6')}
 AF_INET, AF_INET6 = 2, 10
+# A search domain from a lease: letters, digits, '-', '_' and dots, at most 253 characters.
+_DOMAIN_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$')
 RT_SCOPE_UNIVERSE = 0
 # What the unit needs beyond the hardening of every unit: a packet socket, and port 68.
 UNIT_LINES = ('RestrictAddressFamilies=AF_PACKET', 'CapabilityBoundingSet=CAP_NET_RAW CAP_NET_BIND_SERVICE')
@@ -182,14 +185,17 @@ def _apply6(ipr, action, env, netns, ifname, etc_dir):
                 ipr.addr('del', index=index, address=other, prefixlen=128)
         ipr.addr('replace', index=index, address=str(address), prefixlen=128)
         lines.append('netns %s: %s: %s %s/128 from the DHCPv6 lease' % (netns, ifname, action, address))
-    servers = [str(ipaddress.ip_address(server)) for server in (env.get('dns') or '').split()]
-    return lines + _resolver(env, netns, servers, (env.get('search') or '').split(), etc_dir)
+    return lines + _resolver(env, netns, (env.get('dns') or '').split(), (env.get('search') or '').split(), etc_dir)
 
 
 def _resolver(env, netns, servers, search, etc_dir):
-    """The lease's resolver written to the namespace's resolv.conf, when it is the lease's to write."""
+    """The lease's resolver written to the namespace's resolv.conf, when it is the lease's to write.
+    What the server sent is checked first: the servers must be addresses, and a search domain
+    is kept only when it is a plain name (no other word or line can reach the file)."""
     if env.get(LEASE_DNS) != 'lease-dns' or not servers:
         return []
+    servers = [str(ipaddress.ip_address(server)) for server in servers]
+    search = [word for word in search if _DOMAIN_RE.match(word)]
     path = os.path.join(etc_dir, netns, 'resolv.conf')
     rewrite_in_place(path, resolv_conf(servers, search, netns))
     return ['netns %s: %s: nameservers %s' % (netns, path, ' '.join(servers))]

@@ -82,3 +82,18 @@ def test_the_host_s_busybox_is_asked_for_the_clients_before_any_change():
             dhcp.check_host(specs, _run)
     # Links without DHCP ask nothing of the host.
     dhcp.check_host(parse(macvlan(['10.0.0.2/24']))[0].links['macvlan'], lambda argv: pytest.fail('asked %r' % argv))
+
+
+def test_a_lease_s_resolver_takes_addresses_and_plain_names_only(tmp_path):
+    env = {dhcp.LEASE_DNS: 'lease-dns'}
+    lines = dhcp._resolver(env, 'cli', ['fd77:0000:0000:0000:0000:0000:0000:0053', '192.0.2.53'],
+                           ['lab.example', 'evil\nnameserver', '#x', 'ok-2.example'], str(tmp_path))
+    assert lines == ['netns cli: %s/cli/resolv.conf: nameservers fd77::53 192.0.2.53' % tmp_path]
+    assert (tmp_path / 'cli' / 'resolv.conf').read_text() == (
+        '# Resolver of network namespace cli, from its DHCP lease (netns.systemd).\n'
+        'nameserver fd77::53\nnameserver 192.0.2.53\nsearch lab.example ok-2.example\n')
+    with pytest.raises(ValueError):
+        dhcp._resolver(env, 'cli', ['not-an-address'], [], str(tmp_path))
+    # Not the lease's to write (the namespace has dns of its own, or the other lease writes it).
+    assert dhcp._resolver({dhcp.LEASE_DNS: 'keep-dns'}, 'cli', ['192.0.2.53'], [], str(tmp_path / 'other')) == []
+    assert not (tmp_path / 'other').exists()
