@@ -89,7 +89,8 @@ class NamespaceEntry:
         after the built-in links and the parts of the namespace (a bridge port needs its veth)."""
         if kind in NETNS_PARTS:
             return NETNS_PARTS[kind].dropins(self)
-        builtin_units = [link_unit(k, self.name) for k in LINK_KINDS + tuple(sorted(NETNS_PARTS)) if k in self.kinds]
+        kinds = set(self.kinds)
+        builtin_units = [link_unit(k, self.name) for k in LINK_KINDS + tuple(sorted(NETNS_PARTS)) if k in kinds]
         return render_link_dropins(self.name, kind, self.links.get(kind, ()), self.custom.get(kind), builtin_units, phases_dir,
                                    own_dns=self.resolv_conf is not None)
 
@@ -100,8 +101,9 @@ def unit_templates(kind):
     if kind in NETNS_PARTS:
         return {link_template(kind): NETNS_PARTS[kind].template_text()}
     templates = {link_template(kind): link_template_text(kind)}
-    if worker_template_text(kind) is not None:
-        templates[worker_unit(link_template(kind))] = worker_template_text(kind)
+    worker = worker_template_text(kind)
+    if worker is not None:
+        templates[worker_unit(link_template(kind))] = worker
     return templates
 
 
