@@ -88,14 +88,14 @@ class Rulesets:
                 raise InvalidInput('netns %s: the nftables ruleset does not load (line 1 is the flush ruleset before '
                                    'it): %s' % (name, said))
 
-    def converge(self, check_mode, fresh=()):
-        """Compare the ruleset of every namespace that exists with its file, and load the file
-        where they differ unless ``check_mode``: ([lines], [file diffs], {netns: error}).
-        Namespaces of ``fresh`` (made just now, with no rules) get their file loaded without
-        a comparison."""
+    def converge(self, check_mode, fresh=(), only=None):
+        """Compare the ruleset of every namespace that exists (of those named in ``only``, when
+        given) with its file, and load the file where they differ unless ``check_mode``:
+        ([lines], [file diffs], {netns: error}). Namespaces of ``fresh`` (made just now, with no
+        rules) get their file loaded without a comparison."""
         lines, diffs, errors = [], [], {}
         for name in sorted(self.files):
-            if netns_id(name) is None:
+            if (only is not None and name not in only) or netns_id(name) is None:
                 continue
             try:
                 if name in fresh and not check_mode:

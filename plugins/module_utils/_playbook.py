@@ -89,7 +89,7 @@ class ChainRun:
         namespaces that exist, compared and (but in check mode) set: lines and diffs added to
         ``lines`` and ``file_diffs``; the errors returned, one line each. ``changed_files``: the
         private files this run writes."""
-        inside_lines, inside_diffs, inside_errors = inside.converge(check_mode)
+        inside_lines, inside_diffs, inside_errors = inside.converge(check_mode, only=set(e.name for e in entries))
         kind_lines, kind_errors = converge_kinds_live(entries, check_mode, run=self.run_command, changed_files=changed_files)
         lines.extend(inside_lines + kind_lines)
         file_diffs.extend(inside_diffs)

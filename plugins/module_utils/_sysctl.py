@@ -155,8 +155,8 @@ class _Session:
     def check(self):
         check_sysctl_keys(self._entries)
 
-    def converge(self, check_mode, fresh=()):
-        lines, errors = converge_sysctls(self._entries, check_mode)
+    def converge(self, check_mode, fresh=(), only=None):
+        lines, errors = converge_sysctls([e for e in self._entries if only is None or e.name in only], check_mode)
         return lines, [], errors
 
     def close(self):

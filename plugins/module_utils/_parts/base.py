@@ -89,8 +89,9 @@ class InsidePart:
         raise NotImplementedError
 
     def session(self, entries, run):
-        """An object with check() (InvalidInput before any change), converge(check_mode, fresh)
-        -> ([lines], [file diffs], {netns: error}) and close(); ``fresh``: namespaces made just now."""
+        """An object with check() (InvalidInput before any change), converge(check_mode, fresh,
+        only) -> ([lines], [file diffs], {netns: error}) and close(); ``fresh``: namespaces made
+        just now; ``only``: the names of the namespaces to converge (None: all of ``entries``)."""
         raise NotImplementedError
 
 
@@ -120,12 +121,13 @@ class Inside:
         for session in self._sessions:
             session.check()
 
-    def converge(self, check_mode, fresh=()):
-        """Each part compared and (but in ``check_mode``) set, in order: ([lines], [file diffs],
-        {netns: error}, the errors of several parts joined)."""
+    def converge(self, check_mode, fresh=(), only=None):
+        """Each part compared and (but in ``check_mode``) set, in order, in the namespaces named
+        in ``only`` (None: all): ([lines], [file diffs], {netns: error}, the errors of several
+        parts joined)."""
         lines, diffs, errors = [], [], {}
         for session in self._sessions:
-            found, changed, failed = session.converge(check_mode, fresh)
+            found, changed, failed = session.converge(check_mode, fresh, only)
             lines.extend(found)
             diffs.extend(changed)
             for name, error in failed.items():
