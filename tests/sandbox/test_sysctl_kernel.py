@@ -95,3 +95,21 @@ def test_the_boot_batch_applies_them_and_marks_the_namespace():
     assert sysctl('blue', 'net.ipv4.ip_local_port_range') == '20000 29999' and sysctl('red', 'net.core.somaxconn') == '777'
     assert sysctl('red', 'net.ipv6.conf.ve-red1.hop_limit') == '33'
     assert kernel.link('red', 'lo')['operstate'] in ('UNKNOWN', 'UP')
+
+
+def test_the_inside_parts_converge_only_the_namespaces_they_are_asked_for():
+    from ansible_collections.netns.systemd.plugins.module_utils._parts.table import inside_parts
+    kernel.ip(None, 'netns', 'add', 'blue')
+    kernel.ip(None, 'netns', 'add', 'red')
+    ruleset = 'table inet t {\n\tchain c {\n\t\ttype filter hook input priority 0; policy accept;\n\t}\n}\n'
+    entries = parse_entries([{'name': name, 'sysctl': {'net.core.somaxconn': 1234}, 'nftables': ruleset} for name in ('blue', 'red')])
+    with inside_parts(entries, kernel.run) as inside:
+        inside.check()
+        # As the playbook asks for those its units did not just make: red is left as it is.
+        lines, diffs, errors = inside.converge(False, only=set(['blue']))
+        assert errors == {} and len(diffs) == 1
+        assert [line.split(' = ')[0] for line in lines] == ['~ sysctl blue net.core.somaxconn', '~ nftables blue']
+        assert sysctl('blue', 'net.core.somaxconn') == '1234' and sysctl('red', 'net.core.somaxconn') != '1234'
+        assert 'table inet t' not in kernel.run(['ip', 'netns', 'exec', 'red', 'nft', 'list', 'ruleset'])[1]
+        lines, _diffs, errors = inside.converge(False)
+        assert errors == {} and [line.split(' = ')[0] for line in lines] == ['~ sysctl red net.core.somaxconn', '~ nftables red']
