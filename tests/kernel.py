@@ -19,7 +19,10 @@ def in_sandbox():
 
 def ip(netns, *args, check=True):
     cmd = ['ip'] + (['-n', netns] if netns else []) + list(args)
-    return subprocess.run(cmd, check=check, capture_output=True, text=True)
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError('%s failed (%d): %s' % (' '.join(cmd), proc.returncode, proc.stderr.strip()))
+    return proc
 
 
 def run(argv):
@@ -141,9 +144,17 @@ def wipe():
         path = os.path.join('/run/netns', name)
         if os.path.lexists(path):
             os.unlink(path)
-    for entry in ip_json(None, 'link', 'show'):
-        if entry['ifname'] != 'lo':
-            ip(None, 'link', 'delete', entry['ifname'], check=False)
+    # A deleted namespace takes the host ends of its veths with it a little later (the kernel
+    # cleans namespaces up in the background): wait until they are gone, so that the next test
+    # finds only lo (and its fixed indexes free).
+    deadline = time.time() + 30
+    while True:
+        links = [entry['ifname'] for entry in ip_json(None, 'link', 'show') if entry['ifname'] != 'lo']
+        if not links or time.time() > deadline:
+            break
+        for name in links:
+            ip(None, 'link', 'delete', name, check=False)
+        time.sleep(0.05)
     # The sandbox's own ruleset and forwarding (host egress and port forward tests).
     if shutil.which('nft'):
         subprocess.run(['nft', 'flush', 'ruleset'], check=False)

@@ -33,11 +33,11 @@ def info_links(links):
 
 @pytest.fixture
 def lab():
-    kernel.ip(None, 'link', 'add', 'br0', 'up', 'type', 'bridge')
     for name in ('blue', 'red', 'green'):
         kernel.ip(None, 'netns', 'add', name)
     # Indexes that repeat across namespaces, on purpose: blue's veth-b <-> red's veth-r have
-    # the indexes of the host's ve-blue0 <-> blue's ve-blue1 (50 and 40).
+    # the indexes of the host's ve-blue0 <-> blue's ve-blue1 (50 and 40). They are made first:
+    # a device made before could have taken one of them (the kernel hands indexes out in turn).
     kernel.ip(None, 'link', 'add', 've-blue0', 'index', '50', 'type', 'veth', 'peer', 'name', 've-blue1', 'index', '40', 'netns', 'blue')
     kernel.ip(None, 'addr', 'add', '10.10.1.1/24', 'dev', 've-blue0')
     kernel.ip(None, 'link', 'set', 've-blue0', 'up')
@@ -46,6 +46,7 @@ def lab():
     kernel.ip('blue', 'route', 'add', 'default', 'via', '10.10.1.1')
     kernel.ip('blue', 'link', 'add', 'veth-b', 'index', '50', 'type', 'veth', 'peer', 'name', 'veth-r', 'index', '40', 'netns', 'red')
     kernel.ip('red', 'addr', 'add', '10.1.0.3/24', 'dev', 'veth-r')
+    kernel.ip(None, 'link', 'add', 'br0', 'up', 'type', 'bridge')
     kernel.ip(None, 'link', 'add', 'link', 'br0', 'name', 'mv0', 'netns', 'green', 'type', 'macvlan', 'mode', 'private')
     kernel.ip(None, 'link', 'add', 've-x0', 'master', 'br0', 'type', 'veth', 'peer', 'name', 've-x1')
     holders = [subprocess.Popen(['ip', 'netns', 'exec', 'blue', 'sleep', '300']),
