@@ -7,8 +7,10 @@ items netns_chain was given, one root-only JSON file per namespace) as its input
 
 Its commands, for operators and for the units:
   plan NAME...       what the playbook's converger would do now for each namespace, in words
-  up NAME            the creator's work (netns_name-up@NAME.service): see _start.start_netns
-  links NAME         the veth unit's work (netns-veth-up@NAME.service, a booted kind's): see _start.start_links
+  up NAME            the creator's work, its veths to the host included
+                     (netns_name-up@NAME.service): see _start.start_netns
+  links NAME         all its veths: the work of a veth unit whose veths lead to other
+                     namespaces (netns-veth-up@NAME.service): see _start.start_links
   boot               every namespace of the boot list and its veths, at once, in this
                      process (netns-boot.service): see _start.boot
   host               forwarding and the owned NAT table (netns-host.service)
@@ -260,8 +262,8 @@ def boot_all(models_dir, run=_run, boot_list=BOOT_LIST):
 
 
 USAGE = '''usage: netns-engine plan NAME...    what would be done now for each namespace, in words
-       netns-engine up NAME          namespace NAME made or adopted, and set up (netns_name-up@NAME)
-       netns-engine links NAME       its veths made or found, and set (netns-veth-up@NAME)
+       netns-engine up NAME          namespace NAME made or adopted, and set up, with its veths to the host (netns_name-up@NAME)
+       netns-engine links NAME       all its veths made or found, and set (netns-veth-up@NAME)
        netns-engine boot             every namespace of the boot list, at once (netns-boot.service)
        netns-engine host             forwarding and the NAT table of the host (netns-host.service)
        netns-engine ports NAME       NAME's veths join their bridges (netns-bridge@NAME); unports: leave them

@@ -25,6 +25,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._units import (
     check_custom_kind,
     check_unit_instance,
     creator_unit,
+    leads_out,
     link_template,
     link_template_text,
     link_unit,
@@ -230,9 +231,12 @@ def check_kinds(entries, run, which):
     dhcp.check_host([spec for entry in entries if entry.state == 'present' for specs in entry.links.values() for spec in specs], run)
 
 
-def booted_specs(entry):
-    """The links of ``entry`` of the kinds the boot run makes (_kinds.table.BOOTED_KINDS)."""
-    return [spec for kind in BOOTED_KINDS for spec in entry.links.get(kind, ())]
+def booted_specs(entry, own=False):
+    """The links of ``entry`` of the kinds the boot run makes (_kinds.table.BOOTED_KINDS); with
+    ``own``, only those whose ends are all in ``entry``'s namespace or on the host, which its
+    creator's worker makes (_units.leads_out)."""
+    specs = [spec for kind in BOOTED_KINDS for spec in entry.links.get(kind, ())]
+    return [spec for spec in specs if not leads_out(entry.name, [spec])] if own else specs
 
 
 def boot_eligible(entries):

@@ -4,9 +4,11 @@
 """What the units of a namespace do when they start, run by the engine from the model:
 
   start_netns    the creator's work: the namespace made or adopted, lo up, its resolv.conf
-                 made empty when missing, its sysctls and nftables ruleset, its inode recorded
-  start_links    the work of the unit of a booted kind (_kinds.table.BOOTED_KINDS: veth): its
-                 links made or found (never taken over), their ends set
+                 made empty when missing, its sysctls and nftables ruleset, the links of the
+                 booted kinds that lead only to the host (start_links), its inode recorded
+  start_links    the links of a booted kind (_kinds.table.BOOTED_KINDS: veth) made or found
+                 (never taken over), their ends set: those of start_netns, or all of them for
+                 the worker of a veth unit whose links lead to other namespaces
   boot           both, for every namespace of the boot list at once, in this one process
 
 Each is made of the functions the playbook's converger runs (create_netns, LinkPlan,
@@ -76,7 +78,8 @@ def _stale(name):
 
 
 def start_netns(entry, run, etc_dir=NETNS_ETC_DIR, records_dir=NETNS_RECORDS):
-    """The creator's work for ``entry``: [lines]; NetnsError when some of it failed."""
+    """The creator's work for ``entry``: [lines]; NetnsError (or InvalidInput, for a link in
+    the way) when some of it failed."""
     with run_dir_lock():
         lines = _stale(entry.name)
         _inode, created = create_netns(entry.name)
@@ -90,6 +93,8 @@ def start_netns(entry, run, etc_dir=NETNS_ETC_DIR, records_dir=NETNS_RECORDS):
     lines.extend(found)
     if errors:
         raise NetnsError('; '.join(errors[name] for name in sorted(errors)))
+    # As at boot: the links after the sysctls, so that they take the namespace's defaults.
+    lines.extend(start_links(entry, own=True))
     record_inodes([entry.name], records_dir)
     return lines
 
@@ -108,11 +113,14 @@ def _going_away(specs):
     return False
 
 
-def start_links(entry, seconds=GONE_SECONDS):
-    """The veth unit's work for ``entry``: each pair made when neither end exists, kept when
-    they are that pair, refused otherwise (after waiting for one that may be going away);
-    its ends set as declared: [lines]."""
-    specs = booted_specs(entry)
+def start_links(entry, own=False, seconds=GONE_SECONDS):
+    """The links of the booted kinds of ``entry`` (with ``own``, only those that lead only to
+    the host: _host.booted_specs): each pair made when neither end exists, kept when they are
+    that pair, refused otherwise (after waiting for one that may be going away); its ends set
+    as declared: [lines]."""
+    specs = booted_specs(entry, own)
+    if not specs:
+        return []
     deadline = time.time() + seconds
     while True:
         try:

@@ -10,11 +10,12 @@ creator of a peer namespace). The templates are static; what differs per namespa
 drop-in of plain ``ip`` lines, readable with ``systemctl cat``.
 
 At boot, ``netns-boot.service`` brings up every enabled namespace and its veth links at once,
-with one ``ip -batch`` on the host and one per namespace. So that the units then start
-without a process of their own, the creator and the veth unit do their work in a worker
-(``netns_name-up@`` and ``netns-veth-up@``, pulled in with Requires=) that is skipped when
-the boot batch has marked the namespace as done; a stop removes the mark, so any later start
-does the work itself. Private to the collection: not an API.
+in one process (netns-engine boot). So that the units then start without a process of their
+own, their work is in a worker pulled in with Requires= that is skipped when the boot run
+has marked the namespace as done: ``netns_name-up@`` for the creator, which also makes the
+veths that lead only to the host (so the veth unit requires it too), and ``netns-veth-up@``
+for a veth unit whose links lead to other namespaces. A stop removes the mark, so any later
+start does the work itself. Private to the collection: not an API.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -212,16 +213,15 @@ LINK_TEMPLATE = _link_template(_EARLY)
 KIND_TEMPLATE = _link_template(STOPPED_AT_SHUTDOWN, HARDENING)
 
 VETH_TEMPLATE = HEADER + '''\
-# The veth links of the network namespace named by the instance: netns-veth-up@ (systemctl
-# cat shows its drop-in) makes them, the drop-in here removes them; they go away with the
-# namespace. The creator's drop-in pulls this unit in.
+# The veth links of the network namespace named by the instance. The worker its drop-in
+# requires makes them: the creator's (netns_name-up@) when they lead only to the host, else
+# netns-veth-up@, ordered after the other namespaces. The drop-in also removes them; they go
+# away with the namespace. The creator's drop-in pulls this unit in.
 [Unit]
 Description=veth links of network namespace %i
 BindsTo=netns_name@%i.service
 After=netns_name@%i.service
 Before=netns-ready@%i.target
-Requires=netns-veth-up@%i.service
-After=netns-veth-up@%i.service
 ''' + _EARLY + '''
 [Service]
 Type=oneshot
@@ -382,11 +382,23 @@ def _phase_argv(netns, kind, index, phase, phases_dir):
     return inside + ['/bin/sh', '-e', phase_path(netns, kind, index, phase, phases_dir), netns]
 
 
-def render_dropin(start, stop_groups, other_netns=(), order_only=False, after=(), note=None, wants=()):
+def leads_out(netns, specs):
+    """The other namespaces an end of ``specs`` (links of ``netns``) is in, in order."""
+    others = []
+    for spec in specs:
+        for end in spec.ends:
+            if end.netns not in (None, netns) and end.netns not in others:
+                others.append(end.netns)
+    return others
+
+
+def render_dropin(start, stop_groups, other_netns=(), order_only=False, after=(), note=None, wants=(), requires=()):
     lines = [HEADER.rstrip('\n')] + ([note] if note else [])
-    if other_netns or after or wants:
+    if other_netns or after or wants or requires:
         lines.append('[Unit]')
         lines.extend('Wants=%s' % unit for unit in wants)
+        for unit in requires:
+            lines.extend(['Requires=%s' % unit, 'After=%s' % unit])
         for other in other_netns:
             if not order_only:
                 lines.append('BindsTo=%s' % creator_unit(other))
@@ -418,7 +430,7 @@ def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), ph
     ``netns-KIND@NETNS.service``, and for a kind the boot run makes, the one of its worker
     when it must wait for other namespaces. ``custom`` is the list of phase dicts of a custom kind,
     ordered after the namespace's ``builtin_units`` (a bridge port needs its veth)."""
-    start, stop_groups, others, wants = [], [], [], []
+    start, stop_groups, wants = [], [], []
     if custom is not None:
         start, stop = custom_lines(netns, kind, custom, phases_dir)
         stop_groups.append(stop)
@@ -431,19 +443,19 @@ def render_link_dropins(netns, kind, specs=(), custom=None, builtin_units=(), ph
         start, stop_groups, wants = lines[0], stop_groups + lines[1], lines[2]
         # Links that take their addresses by DHCP: the client, once the links are made.
         start = start + dhcp.unit_lines(netns, specs, own_dns)
-    for spec in specs:
-        for end in spec.ends:
-            if end.netns not in (None, netns) and end.netns not in others:
-                others.append(end.netns)
+    others = leads_out(netns, specs)
     unit = link_unit(kind, netns)
     if worker_template_text(kind) is None:
         after = list(builtin_units if custom is not None else ()) + wants
         return {unit: render_dropin(start, stop_groups, others, after=after, wants=wants)}
-    # The worker's start is in its template (netns-engine links NAME). It has a drop-in only to
-    # be ordered after the creators of other namespaces its links lead to: a file and a
-    # directory fewer a namespace for the rest.
-    dropins = {unit: render_dropin([], stop_groups, others)}
-    if others:
-        dropins[worker_unit(unit)] = render_dropin([], [], others, order_only=True,
-                                                   note='# Its work: the %s links of the model (netns-engine links %s).' % (kind, netns))
-    return dropins
+    if not others:
+        # Links only in the namespace and on the host: the creator's worker makes them
+        # (netns-engine up NAME), and the unit requires it, so that starting the unit alone
+        # makes them again. At boot that is one skipped worker a namespace fewer.
+        return {unit: render_dropin([], stop_groups, requires=[worker_unit(creator_unit(netns))])}
+    # Links that lead to other namespaces: its own worker (netns-engine links NAME, in its
+    # template) makes them, ordered after the creators of those namespaces.
+    worker = worker_unit(unit)
+    return {unit: render_dropin([], stop_groups, others, requires=[worker]),
+            worker: render_dropin([], [], others, order_only=True,
+                                  note='# Its work: the %s links of the model (netns-engine links %s).' % (kind, netns))}

@@ -30,15 +30,18 @@ description:
     C(/etc/netns-systemd/model/NAME.json) (the item given here; mode 0600, since it may hold keys). On the host,
     C(/etc/netns-systemd/netns-engine plan NAME) says what a run of this module would change now in the namespace.
   - The templates are static. The units run the engine on the model files, with this module's own code. The
-    creator's work is C(netns-engine up NAME) in C(netns_name-up@NAME.service), pulled in with C(Requires=); the veth
-    unit's worker C(netns-veth-up@NAME.service) runs C(netns-engine links NAME); the macvlan, move and vxlan units run
+    creator's work is C(netns-engine up NAME) in C(netns_name-up@NAME.service), pulled in with C(Requires=), and it
+    makes the veths that lead only to the host, so the veth unit requires it too; a veth unit whose veths lead to
+    other namespaces requires its own worker C(netns-veth-up@NAME.service), which runs C(netns-engine links NAME)
+    after their creators; the macvlan, move and vxlan units run
     C(netns-engine start NAME KIND). The wireguard and custom units carry their own lines in a drop-in (a custom
     type's phases are root-only files that it names; the WireGuard lines run C(netns-engine wireguard NS IF HOW)),
     the bridge unit runs C(netns-engine ports NAME) on C(/etc/netns-systemd/ns/NAME/bridge), and C(netns-host.service)
     runs C(netns-engine host). C(systemctl cat) shows what each unit runs.
-  - A veth unit makes its pair when neither end exists and keeps it when both ends are that pair; an interface
-    of that name that is anything else (a host uplink, a bridge, a veth with another peer) makes the unit fail
-    without touching it. Stopping a veth unit deletes the end inside the namespace only.
+  - The worker of a veth makes its pair when neither end exists and keeps it when both ends are that pair; an
+    interface of that name that is anything else (a host uplink, a bridge, a veth with another peer) makes the
+    worker fail without touching it, and with it the units that require it (for a veth to the host, the creator
+    too, since the namespace is not up as declared). Stopping a veth unit deletes the end inside the namespace only.
   - Installs and enables C(netns-boot.service), and starts it with the units when it is not active (it stays
     active until shutdown, so it runs once a boot). It brings up every namespace listed in
     C(/etc/netns-systemd/boot.list) (enabled, with veths only to enabled namespaces) with its veth links,

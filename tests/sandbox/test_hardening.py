@@ -115,7 +115,8 @@ def test_a_unit_refuses_a_host_interface_it_did_not_make_and_changes_nothing(tmp
     entries = parse_entries([{'name': 'blue', 'links': [{'type': 'veth', 'peer_addresses': ['10.9.0.1/24']}]}])
     run_creator('blue')
     before = kernel.state()
-    worker = link_dropins(entries[0], 'veth')['netns-veth-up@blue.service']
+    # A veth to the host is made by the creator's worker, which the veth unit requires.
+    worker = link_dropins(entries[0], 'veth')['netns_name-up@blue.service']
     with pytest.raises(AssertionError, match='host:ve-blue0 already exists \\(a veth\\); remove it, or rename the link'):
         run_exec_lines(worker)
     assert kernel.state() == before

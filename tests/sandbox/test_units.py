@@ -80,9 +80,13 @@ def link_dropins(entry, kind):
         write_atomically(path, content, mode=0o600, dir_mode=0o700)
     install_models([entry.model])
     dropins = entry.dropins(kind)
-    if kind == 'veth':
-        worker = 'netns-veth-up@%s.service' % entry.name
-        dropins[worker] = VETH_WORKER_TEMPLATE.replace('%i', entry.name) + dropins.get(worker, '')
+    # The worker a veth unit requires (the creator's, or its own when its veths lead to other
+    # namespaces), with its template's lines.
+    templates = {'netns_name-up@': CREATOR_WORKER_TEMPLATE, 'netns-veth-up@': VETH_WORKER_TEMPLATE}
+    for line in dropins.get('netns-veth@%s.service' % entry.name, '').splitlines():
+        worker = line[len('Requires='):]
+        if line.startswith('Requires=') and worker.split('@')[0] + '@' in templates:
+            dropins[worker] = templates[worker.split('@')[0] + '@'].replace('%i', entry.name) + dropins.get(worker, '')
     return dropins
 
 

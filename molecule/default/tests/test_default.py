@@ -86,10 +86,15 @@ def test_resolv_conf_rewritten_in_place_is_seen_by_the_running_service(host):
 def test_units_show_what_they_do(host):
     shown = host.check_output('systemctl cat netns-veth@blue.service')
     assert 'ExecStop=-ip -n blue link del veth-b' in shown
-    assert 'BindsTo=netns_name@red.service' in shown and 'Requires=netns-veth-up@%i.service' in shown
+    # Blue's veth to red: its own worker makes it, after red's creator.
+    assert 'BindsTo=netns_name@red.service' in shown and 'Requires=netns-veth-up@blue.service' in shown
     # The worker runs the engine on the namespace's model, as the boot batch does for all.
     worker = host.check_output('systemctl cat netns-veth-up@blue.service')
     assert 'ExecStart=/etc/netns-systemd/netns-engine links %i' in worker
+    # Red's veth leads only to the host: the creator's worker makes it, and red has no veth worker.
+    red = host.check_output('systemctl cat netns-veth@red.service')
+    assert 'Requires=netns_name-up@red.service' in red and 'Requires=netns-veth-up' not in red
+    assert 'netns-veth-up@red.service' not in host.check_output('systemctl list-units --all --no-legend "netns-veth-up@*"')
     creator = host.check_output('systemctl cat netns_name-up@blue.service')
     assert 'ExecStart=/etc/netns-systemd/netns-engine up %i' in creator and 'netns.sh' not in creator
     assert 'ExecStart=/etc/netns-systemd/netns-engine boot' in host.check_output('systemctl cat netns-boot.service')
@@ -98,6 +103,33 @@ def test_units_show_what_they_do(host):
     assert ('veth-b', 'veth-r', 'red') in veths
     assert not host.file('/etc/netns-systemd/ns/blue').exists
     assert host.check_output('cat /etc/netns-systemd/boot.list').split() == ['blue', 'green', 'hub', 'red', 'vpn', 'wan', 'yellow']
+
+
+def red_bridge_port(host):
+    """(ifindex, name, addresses, default gateway) of red's link with 10.30.0.2, its port on br-ns."""
+    for entry in ip_json(host, '-n', 'red', 'addr', 'show'):
+        found = {'%s/%s' % (a['local'], a['prefixlen']) for a in entry['addr_info'] if not a['local'].startswith('fe80')}
+        if '10.30.0.2/24' in found:
+            gateway = [route.get('gateway') for route in ip_json(host, '-n', 'red', 'route', 'show', 'default')]
+            return entry['ifindex'], entry['ifname'], found, gateway
+    return None
+
+
+def test_the_veth_unit_alone_makes_veths_to_the_host_again(host):
+    # Red's veth leads only to the host, so its unit has no worker of its own: it requires the
+    # creator's (netns-engine up red). Restarted alone, it removes the veth and makes it again,
+    # with its address, route and host end in br-ns, in the same namespace.
+    inode = host.check_output('stat -L -c %i /run/netns/red')
+    before = red_bridge_port(host)
+    assert before is not None
+    host.check_output('systemctl restart netns-veth@red.service')
+    after = red_bridge_port(host)
+    assert after is not None and after[0] != before[0], (before, after)
+    assert after[1:] == before[1:] == (before[1], {'10.30.0.2/24'}, ['10.30.0.1'])
+    assert host.check_output('stat -L -c %i /run/netns/red') == inode
+    outside = [entry for entry in ip_json(host, '-d', 'link', 'show', 'master', 'br-ns') if entry.get('link_netnsid') is not None]
+    assert len(outside) == 2, outside        # red's and yellow's host ends
+    host.run_expect([0], 'ip netns exec red ping -c1 -W2 10.30.0.1')
 
 
 SECRET = 'lab-secret-4f0d2c9b'      # molecule/_shared/vars/lab.yml: lab_secret

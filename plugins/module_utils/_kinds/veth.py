@@ -139,9 +139,10 @@ class Veth(Kind):
         return [e.key for e in spec.ends], create
 
     def unit_lines(self, netns, specs):
-        """Its worker makes the pairs (netns-engine links NAME, in its template); the unit's
-        drop-in deletes each end inside a namespace, which deletes the pair and cannot touch a
-        host link. (start lines, stop groups, wants)."""
+        """A worker makes the pairs (the creator's, netns-engine up NAME, when they lead only
+        to the host; else the unit's own, netns-engine links NAME: _units.render_link_dropins);
+        the unit's drop-in deletes each end inside a namespace, which deletes the pair and
+        cannot touch a host link. (start lines, stop groups, wants)."""
         # Imported here: _units imports the table of kinds.
         from ansible_collections.netns.systemd.plugins.module_utils import _units
         stops = []

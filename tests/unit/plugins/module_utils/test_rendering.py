@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.netns.systemd.plugins.module_utils._chain import plan_chain
 from ansible_collections.netns.systemd.plugins.module_utils._files import rewrite_in_place, write_atomically, write_in_directory
-from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries, render_resolv_conf
+from ansible_collections.netns.systemd.plugins.module_utils._host import booted_specs, parse_entries, render_resolv_conf
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, ENGINE_LAUNCHER
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import enabled_units, parse_unit_state, unit_states
@@ -54,11 +54,13 @@ def test_templates_bind_links_to_the_creator_and_order_before_the_network():
 
 
 def test_units_start_without_a_process_when_the_boot_batch_marked_their_namespace():
-    # The creator and the veth unit start nothing themselves: their worker does, unless the
-    # batch left its mark, and a stop removes the mark so that a later start does the work.
-    for unit, worker in ((CREATOR_TEMPLATE, 'netns_name-up@%i.service'), (VETH_TEMPLATE, 'netns-veth-up@%i.service')):
+    # The creator and the veth unit start nothing themselves: a worker does, unless the batch
+    # left its mark, and a stop removes the mark so that a later start does the work. The
+    # creator's is in its template; which one the veth unit requires is in its drop-in.
+    assert 'Requires=netns_name-up@%i.service\nAfter=netns_name-up@%i.service' in CREATOR_TEMPLATE
+    assert 'Requires' not in VETH_TEMPLATE
+    for unit in (CREATOR_TEMPLATE, VETH_TEMPLATE):
         assert 'ExecStart' not in unit
-        assert 'Requires=%s\nAfter=%s' % (worker, worker) in unit
         assert 'ExecStopPost=-rm -f %s/%%i' % BOOT_MARKS in unit
     for worker in (CREATOR_WORKER_TEMPLATE, VETH_WORKER_TEMPLATE):
         assert 'ConditionPathExists=!%s/%%i' % BOOT_MARKS in worker and 'netns-boot.service' in worker
@@ -72,11 +74,33 @@ def test_namespace_to_namespace_veth_orders_after_the_peer_creator():
     lab = [{'name': 'blue', 'links': [{'type': 'veth', 'name': 'veth-b', 'peer': 'veth-r', 'peer_netns': 'red',
                                        'addresses': ['10.1.0.2/24'], 'peer_addresses': ['10.1.0.3/24']}]}, {'name': 'red'}]
     dropins = render_link_dropins('blue', 'veth', parse_entries(lab)[0].links['veth'])
-    assert 'BindsTo=netns_name@red.service\nAfter=netns_name@red.service' in dropins['netns-veth@blue.service']
+    unit = dropins['netns-veth@blue.service']
+    assert 'BindsTo=netns_name@red.service\nAfter=netns_name@red.service' in unit
+    # Its own worker makes the pair: the creator's worker makes only the links to the host.
+    assert 'Requires=netns-veth-up@blue.service\nAfter=netns-veth-up@blue.service' in unit
+    assert 'netns_name-up@' not in unit
     worker = dropins['netns-veth-up@blue.service']
     assert '[Unit]\nAfter=netns_name@red.service\n' in worker and 'BindsTo' not in worker
     assert 'ExecStart' not in worker and 'ExecStop' not in worker
     assert 'ExecStart=%s links %%i' % ENGINE_LAUNCHER in VETH_WORKER_TEMPLATE
+
+
+def test_veths_to_the_host_are_made_by_the_creators_worker():
+    # One worker a namespace fewer at boot: the veth unit requires the creator's worker, which
+    # makes the pairs that lead only to the host (netns-engine up NAME); it has none of its own.
+    lab = [{'name': 'blue', 'links': [{'type': 'veth', 'addresses': ['10.1.0.2/24']}, {'type': 'veth', 'name': 'v1', 'peer': 'v2'}]}]
+    entry = parse_entries(lab)[0]
+    dropins = render_link_dropins('blue', 'veth', entry.links['veth'])
+    assert sorted(dropins) == ['netns-veth@blue.service']
+    unit = dropins['netns-veth@blue.service']
+    assert '[Unit]\nRequires=netns_name-up@blue.service\nAfter=netns_name-up@blue.service\n' in unit
+    assert 'veth-up' not in unit and 'BindsTo' not in unit
+    # Both pairs are its own: the creator's worker makes them.
+    assert [spec.end.ifname for spec in booted_specs(entry, own=True)] == ['ve-blue1', 'v1']
+    other = parse_entries([{'name': 'blue', 'links': [{'type': 'veth'}, {'type': 'veth', 'name': 'x0', 'peer': 'x1', 'peer_netns': 'red'}]},
+                           {'name': 'red'}])[0]
+    assert [spec.end.ifname for spec in booted_specs(other, own=True)] == ['ve-blue1']
+    assert len(booted_specs(other)) == 2
 
 
 @pytest.mark.parametrize('value', ['plain', 'a b', 'say "hi"', '$HOME', '%i', 'back\\slash', "it's", 'a;rm -rf /', ''])
