@@ -8,10 +8,13 @@ def ip_json(host, *args):
     return json.loads(host.check_output('ip -j ' + ' '.join(args)) or '[]')
 
 
+def global_addresses(entry):
+    """The addresses of one link of ``ip -j addr``, link-local ones left out."""
+    return {'%s/%s' % (a['local'], a['prefixlen']) for a in entry['addr_info'] if not a['local'].startswith('fe80')}
+
+
 def addresses(host, netns, ifname):
-    return {'%s/%s' % (a['local'], a['prefixlen'])
-            for entry in ip_json(host, '-n', netns, 'addr', 'show', 'dev', ifname)
-            for a in entry['addr_info'] if not a['local'].startswith('fe80')}
+    return {address for entry in ip_json(host, '-n', netns, 'addr', 'show', 'dev', ifname) for address in global_addresses(entry)}
 
 
 def test_every_unit_of_the_chain_is_active_and_the_creators_enabled(host):
@@ -108,7 +111,7 @@ def test_units_show_what_they_do(host):
 def red_bridge_port(host):
     """(ifindex, name, addresses, default gateway) of red's link with 10.30.0.2, its port on br-ns."""
     for entry in ip_json(host, '-n', 'red', 'addr', 'show'):
-        found = {'%s/%s' % (a['local'], a['prefixlen']) for a in entry['addr_info'] if not a['local'].startswith('fe80')}
+        found = global_addresses(entry)
         if '10.30.0.2/24' in found:
             gateway = [route.get('gateway') for route in ip_json(host, '-n', 'red', 'route', 'show', 'default')]
             return entry['ifindex'], entry['ifname'], found, gateway
