@@ -14,6 +14,7 @@ __metaclass__ = type
 import ipaddress
 import os
 
+from ansible_collections.netns.systemd.plugins.module_utils._kinds.base import no_bridge_port
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import BOOTED_KINDS, DEFAULT_KIND, KINDS, LINK_KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._model import check_unique_ends
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, check_netns_name
@@ -203,7 +204,7 @@ def parse_entries(namespaces, sys_class_net='/sys/class/net', others=()):
                         raise InvalidInput("%s: %s %s %r does not exist on the host" % (link_where, kind, what, host_link))
             else:
                 if link.get('bridge') is not None:
-                    raise InvalidInput('%s: bridge is for a veth (its host end joins the bridge), not for type %s' % (link_where, kind))
+                    raise no_bridge_port(link_where, kind)
                 check_custom_kind(kind, dict((name, part.as_link_type) for name, part in NETNS_PARTS.items()))
                 commands = dict((phase, link.get(phase)) for phase in CUSTOM_PHASES if link.get(phase))
                 if not (commands.get('up_outside') or commands.get('up_inside')):

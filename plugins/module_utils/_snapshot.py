@@ -2,7 +2,8 @@
 # Copyright: (c) 2026, netns.systemd developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the kernel has in one namespace: its links, addresses and static routes, each read
-with one dump at most, and what a link message says (kind, macvlan mode, veth peer).
+with one dump at most, and what a link message says (its kind; what a kind adds is read in its
+file of _kinds).
 Private to the collection: not an API.
 """
 
@@ -15,7 +16,6 @@ import socket
 
 from ansible_collections.netns.systemd.plugins.module_utils._model import Route
 
-_MACVLAN_MODE_BITS = {'private': 1, 'vepa': 2, 'bridge': 4, 'passthru': 8, 'source': 16}
 # The attributes of a link that a Snapshot keeps (the rest, statistics and per-family
 # settings, cost most of the decoding): read no other from a snapshot's messages without
 # adding it here (tests/unit/plugins/module_utils/test_snapshot.py checks the code for it).
@@ -39,17 +39,6 @@ IFF_UP = 0x1
 def kind_of(msg):
     info = msg.get_attr('IFLA_LINKINFO')
     return info.get_attr('IFLA_INFO_KIND') if info is not None else None
-
-
-def macvlan_mode_of(msg):
-    info = msg.get_attr('IFLA_LINKINFO')
-    data = info.get_attr('IFLA_INFO_DATA') if info is not None else None
-    mode = data.get_attr('IFLA_MACVLAN_MODE') if data is not None else None
-    if isinstance(mode, int):
-        for name, bits in _MACVLAN_MODE_BITS.items():
-            if bits == mode:
-                return name
-    return mode
 
 
 def address_of(msg):

@@ -16,6 +16,12 @@ __metaclass__ = type
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 
 
+def no_bridge_port(where, kind):
+    """The error for ``bridge`` given to a link of ``kind`` (one of this table or a custom type)
+    that has no host end to join it."""
+    return InvalidInput('%s: bridge is for a veth (its host end joins the bridge), not for type %s' % (where, kind))
+
+
 class Kind:
     name = None
     # Made only by its unit: a missing one is made again by starting the unit (the converger's
@@ -38,7 +44,7 @@ class Kind:
     def bridge_port(self, item, spec, where):
         """The host end of ``spec`` that joins bridge ``item['bridge']``; InvalidInput for a kind
         that has none."""
-        raise InvalidInput('%s: bridge is for a veth (its host end joins the bridge), not for type %s' % (where, self.name))
+        raise no_bridge_port(where, self.name)
 
     def read_back(self, msg):
         """{key: value} netns_info reports of a kernel link of this kind beyond the common ones."""

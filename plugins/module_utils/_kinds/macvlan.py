@@ -15,9 +15,23 @@ __metaclass__ = type
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.base import Kind
 from ansible_collections.netns.systemd.plugins.module_utils._model import LinkSpec, common_options, end_from, ifname_of, dhcp_versions
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, describe_end
-from ansible_collections.netns.systemd.plugins.module_utils._snapshot import kind_of, macvlan_mode_of
+from ansible_collections.netns.systemd.plugins.module_utils._snapshot import kind_of
 
 MODES = ('private', 'vepa', 'bridge', 'passthru', 'source')
+# IFLA_MACVLAN_MODE as the kernel numbers the modes.
+_MODE_BITS = {'private': 1, 'vepa': 2, 'bridge': 4, 'passthru': 8, 'source': 16}
+
+
+def macvlan_mode_of(msg):
+    """The mode of macvlan link message ``msg``, by name (or as the kernel gave it)."""
+    info = msg.get_attr('IFLA_LINKINFO')
+    data = info.get_attr('IFLA_INFO_DATA') if info is not None else None
+    mode = data.get_attr('IFLA_MACVLAN_MODE') if data is not None else None
+    if isinstance(mode, int):
+        for name, bits in _MODE_BITS.items():
+            if bits == mode:
+                return name
+    return mode
 
 
 class Macvlan(Kind):
