@@ -163,6 +163,13 @@ def wipe():
             f.write('0\n')
     # The sandbox's own tmpfs /etc/netns and the collection's directories (in_sandbox()
     # guards every caller).
+    # The network managers' directories are the sandbox's tmpfs where they exist: the
+    # collection's files there, and nothing else, go.
+    for directory in ('/etc/systemd/network', '/etc/NetworkManager/conf.d'):
+        if os.path.ismount(directory):
+            for name in os.listdir(directory):
+                if name.startswith(('05-netns-systemd-', '90-netns-systemd-')):
+                    os.unlink(os.path.join(directory, name))
     for directory in ('/etc/netns', '/etc/netns-systemd', '/run/netns-systemd'):
         for name in os.listdir(directory):
             path = os.path.join(directory, name)

@@ -42,6 +42,24 @@ def binding_path(service, unit_dir=UNIT_DIR):
     return os.path.join(unit_dir, service + '.d', DROPIN_NAME)
 
 
+def isolation_properties(netns, dns_isolation):
+    """The [Service] settings that run a process in ``netns``, as (comment, key, value): with
+    ``dns_isolation``, the namespace's resolver files over the host's and the host's resolver
+    daemons out of reach. A bound service's drop-in and netns-engine run both use them."""
+    properties = [(None, 'NetworkNamespacePath', '%s/%s' % (NETNS_RUN_DIR, netns))]
+    if dns_isolation:
+        etc = '/etc/netns/%s' % netns
+        properties += [
+            ('The namespace resolver at /etc/resolv.conf (required: never fall back to the host one),\n'
+             'its hosts and nsswitch.conf where they exist, and no way to the host resolver daemons.',
+             'BindReadOnlyPaths', '%s/resolv.conf:/etc/resolv.conf' % etc),
+            (None, 'BindReadOnlyPaths', '-%s/hosts:/etc/hosts' % etc),
+            (None, 'BindReadOnlyPaths', '-%s/nsswitch.conf:/etc/nsswitch.conf' % etc),
+            (None, 'InaccessiblePaths', ' '.join('-' + p for p in HOST_RESOLVER_PATHS)),
+        ]
+    return properties
+
+
 def render_binding(service, netns, dns_isolation):
     # After the namespace's links: its target is ordered after each of them (netns_chain's
     # units), so the drop-in does not depend on which links there are (check mode shows
@@ -49,18 +67,25 @@ def render_binding(service, netns, dns_isolation):
     lines = [HEADER.rstrip('\n'), '# %s runs in network namespace %s.' % (service, netns), '[Unit]',
              'BindsTo=%s' % creator_unit(netns), 'Wants=%s' % ready_unit(netns)]
     lines += ['After=%s' % unit for unit in (creator_unit(netns), ready_unit(netns))]
-    lines += ['', '[Service]', 'NetworkNamespacePath=%s/%s' % (NETNS_RUN_DIR, netns)]
-    if dns_isolation:
-        etc = '/etc/netns/%s' % netns
-        lines += [
-            '# The namespace resolver at /etc/resolv.conf (required: never fall back to the host one),',
-            '# its hosts and nsswitch.conf where they exist, and no way to the host resolver daemons.',
-            'BindReadOnlyPaths=%s/resolv.conf:/etc/resolv.conf' % etc,
-            'BindReadOnlyPaths=-%s/hosts:/etc/hosts' % etc,
-            'BindReadOnlyPaths=-%s/nsswitch.conf:/etc/nsswitch.conf' % etc,
-            'InaccessiblePaths=%s' % ' '.join('-' + p for p in HOST_RESOLVER_PATHS),
-        ]
+    lines += ['', '[Service]']
+    for comment, key, value in isolation_properties(netns, dns_isolation):
+        lines += ['# ' + line for line in comment.splitlines()] if comment else []
+        lines.append('%s=%s' % (key, value))
     return '\n'.join(lines) + '\n'
+
+
+def run_argv(netns, command, tty):
+    """The systemd-run command line that runs ``command`` ([argv]) in ``netns`` as a bound
+    service runs (isolation_properties, its DNS isolation included), attached to the caller's
+    terminal (``tty``) or pipes, and waits for its exit status."""
+    if not command:
+        raise InvalidInput('netns-engine run %s: give the command to run in it' % netns)
+    if netns_id(check_netns_name(netns)) is None:
+        raise InvalidInput('netns %s does not exist: systemctl start %s' % (netns, creator_unit(netns)))
+    argv = ['systemd-run', '--quiet', '--collect', '--same-dir', '--pty' if tty else '--pipe', '--wait',
+            '--unit=netns-run-%d' % os.getpid(), '--description=%s in network namespace %s' % (command[0], netns)]
+    argv += ['--property=%s=%s' % (key, value) for _comment, key, value in isolation_properties(netns, True)]
+    return argv + ['--'] + list(command)
 
 
 class Binding:

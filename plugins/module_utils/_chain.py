@@ -49,6 +49,9 @@ from ansible_collections.netns.systemd.plugins.module_utils._paths import (
     PHASES_DIR,
     UNIT_DIR,
 )
+from ansible_collections.netns.systemd.plugins.module_utils._managers import BRIDGES_OWNER, MANAGERS, managers_of, netns_owner, unmanaged_files
+from ansible_collections.netns.systemd.plugins.module_utils._parts.base import host_veths
+from ansible_collections.netns.systemd.plugins.module_utils._resolver import host_nsswitch, resolver_files
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import enabled_units
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     BOOT_UNIT,
@@ -87,7 +90,8 @@ class ChainPlan:
     namespaces whose creator is restarted because the namespace was deleted or replaced by
     hand; ``settle``: their link units, started after the restart so that the run waits for
     them (systemctl waits for the jobs of the units it names, not for those a restart pulls
-    along); ``lines``: each change in words; ``file_diffs``: each file written or removed as
+    along); ``reload``: the running network managers whose files changed (_managers);
+    ``lines``: each change in words; ``file_diffs``: each file written or removed as
     ansible's diff shows it (before and after; the content of private files is not shown);
     ``warnings``: what was left alone, and why."""
 
@@ -104,6 +108,7 @@ class ChainPlan:
         self.enable_links = {}
         self.repair = []
         self.settle = []
+        self.reload = []
         self.lines = []
         self.file_diffs = []
         self.warnings = []
@@ -122,15 +127,18 @@ def netns_damage(netns, records_dir=NETNS_RECORDS):
 
 
 def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, start=True, boot_dir=BOOT_DIR, marks_dir=BOOT_MARKS,
-               host=None):
+               host=None, managers=MANAGERS):
     """Compare what the entries (and ``host``, their HostNet) need with the disk and
     ``unit_state`` ({unit: (active, enabled)}); ``host`` None leaves the host side as it is.
     The directories are parameters for the tests;
     the module uses the defaults. Reads only: a link where a file of ours should be raises
     InvalidInput before anything changes."""
     plan = ChainPlan()
+    unmanaged = set()
     if host is not None:
         _plan_host(plan, host.files(), unit_state, unit_dir, boot_dir, start)
+        made = sorted(name for name, bridge in host.bridges.items() if not bridge.adopt)
+        unmanaged |= _plan_unmanaged(plan, BRIDGES_OWNER, 'bridges of the network namespaces', made, managers)
     phases_dir = os.path.join(boot_dir, os.path.basename(PHASES_DIR))
     model_dir = os.path.join(boot_dir, os.path.basename(MODEL_DIR))
     run_dir = os.path.dirname(marks_dir)
@@ -166,6 +174,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
     elif os.path.lexists(boot_list):
         _plan_removal(plan, boot_list)
     wants = creator_wants(entries)
+    nsswitch = host_nsswitch()
     index = dropin_index(unit_dir)
     for entry in entries:
         existing_dropins = managed_dropins(entry.name, unit_dir, index)
@@ -197,6 +206,7 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             for path in (creator_dropin, os.path.join(etc_dir, entry.name)):
                 if os.path.lexists(path):
                     _plan_removal(plan, path)
+            unmanaged |= _plan_unmanaged(plan, netns_owner(entry.name), None, [], managers)
             continue
         for kind in sorted(set(existing_dropins) - set(entry.kinds)):
             _plan_retirement(plan, link_unit(kind, entry.name), unit_state)
@@ -222,7 +232,9 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             _plan_file(plan, creator_dropin, render_creator_dropin(entry.name, wants[entry.name]))
         elif os.path.lexists(creator_dropin):
             _plan_removal(plan, creator_dropin)
-        _plan_resolv_conf(plan, entry, os.path.join(etc_dir, entry.name, 'resolv.conf'))
+        _plan_resolv_conf(plan, entry, etc_dir, nsswitch)
+        unmanaged |= _plan_unmanaged(plan, netns_owner(entry.name), 'host ends of the veths of network namespace %s' % entry.name,
+                                     sorted(spec.peer.ifname for spec in host_veths(entry)), managers)
         for unit in entry.units:
             active, enabled = unit_state.get(unit, (False, False))
             # Only the creator is enabled: its drop-in pulls in its link units.
@@ -245,7 +257,24 @@ def plan_chain(entries, unit_state, unit_dir=UNIT_DIR, etc_dir=NETNS_ETC_DIR, st
             plan.settle.extend(unit for unit in wants.get(entry.name, ()) if unit not in plan.settle)
             plan.lines.append('~ restart %s: %s' % (creator_unit(entry.name), damage))
     _plan_unused_templates(plan, templates, unit_state, unit_dir, (boot_dir, run_dir))
+    # A running manager reads its changed files before the units make the links.
+    plan.reload = [unit for unit in managers_of(unmanaged, managers=managers) if unit_state.get(unit, (False, False))[0]]
+    plan.lines.extend('~ reload %s: it leaves the links of netns.systemd alone' % unit for unit in plan.reload)
     return plan
+
+
+def _plan_unmanaged(plan, owner, what, links, managers):
+    """``owner``'s file for each network manager (_managers) names ``links``; with none, a
+    file of ours is removed. The paths that change."""
+    changed = set()
+    for path, text in sorted(unmanaged_files(owner, what, links, managers=managers).items()):
+        if text is not None:
+            if _plan_file(plan, path, text, plan.boot_files):
+                changed.add(path)
+        elif is_regular_file(path) and (read_file(path) or '').startswith(HEADER):
+            _plan_removal(plan, path)
+            changed.add(path)
+    return changed
 
 
 def _plan_host(plan, files, unit_state, unit_dir, boot_dir, start):
@@ -294,7 +323,8 @@ def _plan_engine(plan, boot_dir):
         plan.modes[launcher] = 0o755
 
 
-def _plan_resolv_conf(plan, entry, path):
+def _plan_resolv_conf(plan, entry, etc_dir, host_nsswitch):
+    path = os.path.join(etc_dir, entry.name, 'resolv.conf')
     link = link_in_path(path)
     if link is not None:
         if entry.resolv_conf is not None:
@@ -305,6 +335,9 @@ def _plan_resolv_conf(plan, entry, path):
         _plan_file(plan, path, entry.resolv_conf, plan.resolv_files)
     # Without dns, the creator's work (or the boot batch) makes it empty when it is missing:
     # no lookups inside, none leaking to the host's resolver, until a VPN client fills it.
+    # Every namespace's nsswitch.conf keeps ip netns exec off the host's NSS resolver modules.
+    for other, text in sorted(resolver_files(entry.name, etc_dir, host_nsswitch).items()):
+        _plan_file(plan, other, text, plan.resolv_files)
 
 
 def _plan_tree(plan, directory, files, where):
@@ -444,7 +477,7 @@ def dropin_index(unit_dir):
 
 def units_of(entries, unit_dir=UNIT_DIR):
     """Every unit whose state the plan needs: each entry's units and managed leftovers."""
-    units = [BOOT_UNIT, HOST_UNIT]
+    units = [BOOT_UNIT, HOST_UNIT] + [manager.unit for manager in MANAGERS]
     index = dropin_index(unit_dir)
     for entry in entries:
         units.append(creator_unit(entry.name))
@@ -471,6 +504,8 @@ def apply_chain(plan, systemctl):
         rewrite_in_place(path, content)
     for link, target in sorted(plan.enable_links.items()):
         make_link(link, target)
+    for unit in plan.reload:
+        systemctl('reload', unit)
     if plan.unit_files or plan.enable_links or any(p.endswith((DROPIN_NAME, '.service', '.target')) for p in plan.remove_paths):
         systemctl('daemon-reload')
     failed = None

@@ -8,7 +8,8 @@ items netns_chain was given, one root-only JSON file per namespace) as its input
 Its commands, for operators and for the units:
   plan NAME...       what the playbook's converger would do now for each namespace, in words
   up NAME            the creator's work, its veths to the host included
-                     (netns_name-up@NAME.service): see _start.start_netns
+                     (netns_name-up@NAME.service): see _start.start_netns; a NAME
+                     with no model is made bare (lo up, an empty resolver)
   links NAME         all its veths: the work of a veth unit whose veths lead to other
                      namespaces (netns-veth-up@NAME.service): see _start.start_links
   boot               every namespace of the boot list and its veths, at once, in this
@@ -20,6 +21,8 @@ Its commands, for operators and for the units:
   start NAME KIND    the links of a kind of _kinds.table in namespace NAME, made and set as
                      the playbook's converger makes them (netns-KIND@NAME.service)
   stop NAME KIND     ... and removed, each checked to be of that kind
+  run NAME CMD...    CMD run in namespace NAME as a bound service runs (systemd-run with
+                     the binding's properties): see _binding.run_argv
   version            the engine's content hash
 
 The same functions serve the playbook's converger and the engine: there is one
@@ -40,7 +43,7 @@ import subprocess
 import sys
 
 from ansible_collections.netns.systemd.plugins.module_utils._parts import dhcp
-from ansible_collections.netns.systemd.plugins.module_utils import _converge, _host, _hostnet, _start
+from ansible_collections.netns.systemd.plugins.module_utils import _binding, _converge, _host, _hostnet, _start
 from ansible_collections.netns.systemd.plugins.module_utils._files import read_file
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
@@ -262,7 +265,8 @@ def boot_all(models_dir, run=_run, boot_list=BOOT_LIST):
 
 
 USAGE = '''usage: netns-engine plan NAME...    what would be done now for each namespace, in words
-       netns-engine up NAME          namespace NAME made or adopted, and set up, with its veths to the host (netns_name-up@NAME)
+       netns-engine up NAME          namespace NAME made or adopted, and set up, with its veths to the host (netns_name-up@NAME);
+                                     without a model, a bare namespace
        netns-engine links NAME       all its veths made or found, and set (netns-veth-up@NAME)
        netns-engine boot             every namespace of the boot list, at once (netns-boot.service)
        netns-engine host             forwarding and the NAT table of the host (netns-host.service)
@@ -272,6 +276,8 @@ USAGE = '''usage: netns-engine plan NAME...    what would be done now for each n
        netns-engine stop NAME KIND   ... and removed
        netns-engine dhcp NAME IF DNS the DHCP client of interface IF in NAME (netns-KIND@NAME, addresses: dhcp)
        netns-engine dhcp6 NAME IF DNS  ... its DHCPv6 client (addresses: dhcp6)
+       netns-engine run NAME [--] COMMAND...  COMMAND in NAME as a bound service runs, its DNS isolation
+                                     included (through systemd-run; ip netns exec cannot hide nscd)
        netns-engine version          this engine's content hash
 option: --models DIR                 read the model files there (default %s)
 ''' % MODEL_DIR
@@ -305,7 +311,10 @@ def main(argv, out=None, err=None):
             _hostnet.apply_host(_hostnet.read_host_files(HOST_DIR), _run)
             return 0
         if command in ('up', 'links') and len(names) == 1:
-            entry = _present(load_entries(models_dir, names), names[0])
+            # A name no playbook declared (systemctl start netns_name@NAME): a bare namespace.
+            adhoc = command == 'up' and names[0] not in model_names(models_dir)
+            entries = _host.parse_entries([{'name': names[0]}], sys_class_net=None) if adhoc else load_entries(models_dir, names)
+            entry = _present(entries, names[0])
             lines = _start.start_netns(entry, _run) if command == 'up' else _start.start_links(entry)
             for line in lines:
                 err.write('%s\n' % line)
@@ -319,6 +328,10 @@ def main(argv, out=None, err=None):
             for line in act(entries, names[0], names[1]):
                 err.write('%s\n' % line)
             return 0
+        if command == 'run' and names:
+            command_argv = names[2:] if names[1:2] == ['--'] else names[1:]
+            argv = _binding.run_argv(names[0], command_argv, sys.stdin.isatty())
+            os.execvp(argv[0], argv)
         if command in ('plan', 'show') and names:
             entries = _host.parse_entries(load_models(models_dir))
             status = 0

@@ -4,7 +4,7 @@
 """What the units of a namespace do when they start, run by the engine from the model:
 
   start_netns    the creator's work: the namespace made or adopted, lo up, its resolv.conf
-                 made empty when missing, its sysctls and nftables ruleset, the links of the
+                 and nsswitch.conf made when missing (_resolver), its sysctls and nftables ruleset, the links of the
                  booted kinds that lead only to the host (start_links), its inode recorded
   start_links    the links of a booted kind (_kinds.table.BOOTED_KINDS: veth) made or found
                  (never taken over), their ends set: those of start_netns, or all of them for
@@ -26,11 +26,11 @@ import time
 from ansible_collections.netns.systemd.plugins.module_utils._converge import LinkPlan
 from ansible_collections.netns.systemd.plugins.module_utils._host import booted_specs
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.table import KINDS
-from ansible_collections.netns.systemd.plugins.module_utils._files import (
-    is_regular_file, link_in_path, make_dirs, read_file, write_atomically, write_in_directory)
+from ansible_collections.netns.systemd.plugins.module_utils._files import is_regular_file, link_in_path, read_file, write_in_directory
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import create_netns, loopback_up, netns_id, netns_path, run_dir_lock
 from ansible_collections.netns.systemd.plugins.module_utils._parts.table import inside_parts
+from ansible_collections.netns.systemd.plugins.module_utils._resolver import make_resolver
 from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_LIST, BOOT_MARKS, NETNS_ETC_DIR, NETNS_RECORDS
 from ansible_collections.netns.systemd.plugins.module_utils._rtnl import NamespaceHandles
 from ansible_collections.netns.systemd.plugins.module_utils._snapshot import Snapshot
@@ -38,20 +38,6 @@ from ansible_collections.netns.systemd.plugins.module_utils._snapshot import Sna
 # How long such a unit waits for a link in the way that may be going away with another
 # namespace (Kind.going_away: a veth whose peer is there) before refusing.
 GONE_SECONDS = 30
-
-
-def make_resolver(name, etc_dir=NETNS_ETC_DIR):
-    """/etc/netns/NAME/resolv.conf made empty when missing, so that lookups inside fail rather
-    than reach the host's resolver; a link on the way is left alone, and said: [lines]."""
-    path = os.path.join(etc_dir, name, 'resolv.conf')
-    link = link_in_path(path)
-    if link is not None:
-        return ['! %s is a symbolic link: not making %s through it' % (link, path)]
-    if os.path.lexists(path):
-        return []
-    make_dirs(os.path.dirname(path))
-    write_atomically(path, '')
-    return ['+ empty %s' % path]
 
 
 def record_inodes(names, records_dir=NETNS_RECORDS):

@@ -115,6 +115,13 @@ options:
           - Without it the namespace's creator unit makes the file empty when it starts and the file is missing
             (lookups inside the namespace fail rather than leak to the host's resolver); otherwise the file is left
             as it is, for a VPN client's up script to fill in.
+          - With or without it, every present namespace gets C(/etc/netns/NAME/nsswitch.conf), the host's with host names
+            looked up from files and DNS only, so that C(ip netns exec NAME ...) never asks the host's systemd-resolved
+            (nss-resolve) or another NSS module of the host.
+          - C(ip netns exec) cannot hide a running nscd, which glibc asks before it reads nsswitch.conf. Run commands
+            with C(/etc/netns-systemd/netns-engine run NAME -- COMMAND) instead, which gives them what a service bound
+            by M(netns.systemd.netns_unit) gets (the namespace's resolver files, the nscd and systemd-resolved sockets
+            out of reach).
           - A dictionary of the keys below; anything else is refused with a message naming it.
         type: raw
         suboptions:

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from ansible_collections.netns.systemd.plugins.module_utils._binding import parse_bindings, verify_binding
-from ansible_collections.netns.systemd.plugins.module_utils._names import NetnsError
+from ansible_collections.netns.systemd.plugins.module_utils._binding import parse_bindings, render_binding, run_argv, verify_binding
+from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError
 from ansible_collections.netns.systemd.plugins.module_utils._netns import converge_netns
 
 
@@ -35,3 +35,23 @@ def test_verify_compares_the_process_namespace_with_the_named_one():
         outside.kill()
         inside.wait()
         outside.wait()
+
+
+def test_netns_engine_run_gives_a_command_the_settings_of_a_bound_service():
+    """netns-engine run: systemd-run with every [Service] line of a bound service's drop-in
+    (molecule's default scenario runs it under systemd and reads what the command sees)."""
+    with pytest.raises(InvalidInput, match=r'netns blue does not exist: systemctl start netns_name@blue.service'):
+        run_argv('blue', ['true'], tty=False)
+    converge_netns(['blue'], 'present', check_mode=False)
+    with pytest.raises(InvalidInput, match='give the command'):
+        run_argv('blue', [], tty=False)
+    with pytest.raises(InvalidInput, match="contains '/'"):
+        run_argv('../blue', ['true'], tty=False)
+    argv = run_argv('blue', ['getent', 'hosts', 'example.org'], tty=False)
+    assert argv[0] == 'systemd-run' and '--pipe' in argv and '--wait' in argv
+    assert argv[argv.index('--'):] == ['--', 'getent', 'hosts', 'example.org']
+    dropin = render_binding('web.service', 'blue', True).split('[Service]\n')[1]
+    service_lines = [line for line in dropin.splitlines() if line and not line.startswith('#')]
+    assert len(service_lines) == 5 and 'InaccessiblePaths=-/run/nscd -/run/systemd/resolve' in service_lines
+    assert [arg[len('--property='):] for arg in argv if arg.startswith('--property=')] == service_lines
+    assert '--pty' in run_argv('blue', ['sh'], tty=True)

@@ -69,3 +69,25 @@ def test_it_says_what_it_cannot_do_and_how_it_is_used(tmp_path):
     usage = engine(entry, models)
     assert usage.returncode == 2 and 'netns-engine plan NAME' in usage.stdout
     assert engine(entry, models, 'version').stdout.strip() == engine_files()[0]
+
+
+def test_a_name_no_playbook_declared_is_made_bare_and_its_unit_stop_removes_it(tmp_path):
+    """systemctl start netns_name@adhoc, as the seeds' users do: the creator's worker runs
+    "up adhoc" with no model, and ExecStop's ip netns delete removes the name."""
+    entry, models = install(tmp_path)
+    proc = engine(entry, models, 'up', 'adhoc')
+    assert proc.returncode == 0, proc.stderr
+    assert '+ netns adhoc' in proc.stderr.splitlines()
+    links = kernel.ip_json('adhoc', 'link', 'show')
+    assert [link['ifname'] for link in links] == ['lo'] and 'UP' in links[0]['flags']
+    assert open('/etc/netns/adhoc/resolv.conf').read() == ''
+    assert 'hosts:          files dns' in open('/etc/netns/adhoc/nsswitch.conf').read().splitlines()
+    # Again: the same namespace, nothing to say; a bad name is refused before anything is made.
+    inode = os.stat('/run/netns/adhoc').st_ino
+    again = engine(entry, models, 'up', 'adhoc')
+    assert (again.returncode, again.stderr, os.stat('/run/netns/adhoc').st_ino) == (0, '', inode)
+    bad = engine(entry, models, 'up', 'a/b')
+    assert bad.returncode == 1 and "contains '/'" in bad.stderr and not os.path.lexists('/run/netns/a')
+    # The unit's ExecStop.
+    kernel.ip(None, 'netns', 'delete', 'adhoc')
+    assert 'adhoc' not in kernel.netns_names()

@@ -297,7 +297,7 @@ def test_custom_type_phases_run_in_order_on_each_side():
 
 def test_plan_writes_only_what_differs_and_starts_what_is_not_running(tmp_path):
     unit_dir, etc_dir, boot_dir = str(tmp_path / 'units'), str(tmp_path / 'etc'), str(tmp_path / 'boot')
-    dirs = dict(unit_dir=unit_dir, etc_dir=etc_dir, boot_dir=boot_dir, marks_dir=str(tmp_path / 'run' / 'booted'))
+    dirs = dict(unit_dir=unit_dir, etc_dir=etc_dir, boot_dir=boot_dir, marks_dir=str(tmp_path / 'run' / 'booted'), managers=())
     entries = parse_entries([{'name': 'blue', 'links': [{'type': 'veth'}], 'dns': {'nameservers': ['10.0.0.1']}}])
     plan = plan_chain(entries, {}, **dirs)
     assert sorted(os.path.relpath(p, unit_dir) for p in plan.unit_files) == [

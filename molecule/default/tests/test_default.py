@@ -73,6 +73,47 @@ def test_service_resolves_through_the_namespace_resolv_conf(host):
     assert host.run('nsenter -t %s -m ls /run/systemd/resolve/' % pid).stdout.strip() == ''
 
 
+def test_ip_netns_exec_resolves_host_names_from_files_and_dns_only(host):
+    # The host's nsswitch.conf with its hosts line replaced: no nss-resolve, no mdns.
+    seen = host.check_output('ip netns exec blue cat /etc/nsswitch.conf')
+    assert [line.split() for line in seen.splitlines() if line.startswith('hosts:')] == [['hosts:', 'files', 'dns']]
+    assert [line for line in seen.splitlines() if line.startswith('passwd:')] == \
+        [line for line in host.file('/etc/nsswitch.conf').content_string.splitlines() if line.startswith('passwd:')]
+
+
+def test_netns_engine_run_gives_a_command_what_a_bound_service_gets(host):
+    # A stand-in for nscd's socket directory: ip netns exec shows it, the command must not see it.
+    host.check_output('mkdir -p /run/nscd && touch /run/nscd/socket')
+    try:
+        assert host.run('ip netns exec blue test -e /run/nscd/socket').rc == 0
+        run = '/etc/netns-systemd/netns-engine run blue -- '
+        assert host.check_output(run + 'stat -L -c %i /proc/self/ns/net') == host.check_output('stat -L -c %i /run/netns/blue')
+        assert host.check_output(run + 'cat /etc/resolv.conf') == host.check_output('cat /etc/netns/blue/resolv.conf')
+        assert 'hosts:          files dns' in host.check_output(run + 'cat /etc/nsswitch.conf').splitlines()
+        hidden = host.run(run + 'test -e /run/nscd/socket')
+        assert hidden.rc == 1, hidden.stderr
+        assert host.run(run + 'ls /run/systemd/resolve/').stdout.strip() == ''
+        # Its exit status is the command's; a namespace that does not exist is refused.
+        assert host.run(run + 'sh -c "exit 7"').rc == 7
+        missing = host.run('/etc/netns-systemd/netns-engine run nowhere -- true')
+        assert missing.rc == 1 and 'netns nowhere does not exist: systemctl start netns_name@nowhere.service' in missing.stderr
+    finally:
+        host.check_output('rm -rf /run/nscd')
+
+
+def test_a_namespace_no_playbook_declared_is_made_and_removed_by_its_unit(host):
+    host.check_output('systemctl start netns_name@adhoc.service')
+    try:
+        assert host.file('/run/netns/adhoc').exists
+        links = ip_json(host, '-n', 'adhoc', 'link', 'show')
+        assert [link['ifname'] for link in links] == ['lo'] and 'UP' in links[0]['flags']
+        assert host.file('/etc/netns/adhoc/resolv.conf').content_string == ''
+    finally:
+        host.check_output('systemctl stop netns_name@adhoc.service')
+    assert not host.file('/run/netns/adhoc').exists
+    assert 'adhoc' not in host.check_output('ip netns list')
+
+
 def test_resolv_conf_rewritten_in_place_is_seen_by_the_running_service(host):
     pid = host.check_output('systemctl show -p MainPID --value web.service')
     original = host.check_output('cat /etc/netns/blue/resolv.conf')

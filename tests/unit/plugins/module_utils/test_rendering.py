@@ -9,11 +9,14 @@ import os
 
 import pytest
 
-from ansible_collections.netns.systemd.plugins.module_utils._chain import plan_chain
+from ansible_collections.netns.systemd.plugins.module_utils._chain import apply_chain, plan_chain
 from ansible_collections.netns.systemd.plugins.module_utils._files import rewrite_in_place, write_atomically, write_in_directory
 from ansible_collections.netns.systemd.plugins.module_utils._host import booted_specs, parse_entries, render_resolv_conf
+from ansible_collections.netns.systemd.plugins.module_utils._hostnet import HostNet
+from ansible_collections.netns.systemd.plugins.module_utils._managers import MANAGERS, Manager
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 from ansible_collections.netns.systemd.plugins.module_utils._paths import BOOT_MARKS, ENGINE_LAUNCHER
+from ansible_collections.netns.systemd.plugins.module_utils._resolver import nsswitch_text
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import enabled_units, parse_unit_state, unit_states
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     BOOT_UNIT_TEXT,
@@ -31,7 +34,7 @@ from exec_lines import systemd_unquote
 
 def private_dirs(tmp_path):
     """The collection's own directories, under tmp_path: nothing of the machine is read."""
-    return dict(boot_dir=str(tmp_path / 'boot'), marks_dir=str(tmp_path / 'run' / 'booted'))
+    return dict(boot_dir=str(tmp_path / 'boot'), marks_dir=str(tmp_path / 'run' / 'booted'), managers=())
 
 
 def test_templates_bind_links_to_the_creator_and_order_before_the_network():
@@ -139,14 +142,41 @@ def test_resolv_conf_renders_servers_search_options_or_content():
 def test_resolv_conf_without_dns_is_left_to_the_creator_then_to_others(tmp_path):
     etc_dir, unit_dir = str(tmp_path), str(tmp_path / 'units')
     path = os.path.join(etc_dir, 'vpn', 'resolv.conf')
+    nsswitch = os.path.join(etc_dir, 'vpn', 'nsswitch.conf')
     # The creator's work makes it empty (tests/sandbox/test_units.py); the module does not.
     plan = plan_chain(parse_entries([{'name': 'vpn'}]), {}, unit_dir=unit_dir, etc_dir=etc_dir, **private_dirs(tmp_path))
-    assert plan.resolv_files == {} and not any('resolv.conf' in line for line in plan.lines)
+    assert set(plan.resolv_files) == {nsswitch} and not any('resolv.conf' in line for line in plan.lines)
     rewrite_in_place(path, 'nameserver 10.8.0.1\n')
+    rewrite_in_place(nsswitch, plan.resolv_files[nsswitch])
     assert plan_chain(parse_entries([{'name': 'vpn'}]), {}, unit_dir=unit_dir, etc_dir=etc_dir, **private_dirs(tmp_path)).resolv_files == {}
     with_dns = plan_chain(parse_entries([{'name': 'vpn', 'dns': {'nameservers': ['10.0.0.1']}}]), {}, unit_dir=unit_dir, etc_dir=etc_dir,
                           **private_dirs(tmp_path))
     assert with_dns.resolv_files[path].endswith('nameserver 10.0.0.1\n') and '~ %s' % path in with_dns.lines
+
+
+def test_every_namespace_resolves_host_names_from_files_and_dns_only():
+    host = ('# /etc/nsswitch.conf\n\npasswd:         files systemd sss\ngroup:          files systemd\n'
+            'hosts:          files mdns4_minimal [NOTFOUND=return] resolve [!UNAVAIL=return] dns myhostname\n'
+            '  hosts: resolve\nnetworks:       files\n')
+    text = nsswitch_text(host)
+    databases = [line.split(':')[0] for line in text.splitlines() if line and not line.startswith('#')]
+    assert databases == ['hosts', 'passwd', 'group', 'networks']
+    assert [line.split() for line in text.splitlines() if line.startswith('hosts')] == [['hosts:', 'files', 'dns']]
+    assert 'passwd:         files systemd sss' in text.splitlines()
+    # A host without the file: only the hosts line (glibc's defaults for the rest).
+    assert [line for line in nsswitch_text(None).splitlines() if not line.startswith('#')] == ['hosts:          files dns']
+
+
+def test_the_namespace_directory_gets_nsswitch_conf_and_absent_removes_it(tmp_path):
+    etc_dir = str(tmp_path)
+    plan = plan_chain(parse_entries([{'name': 'vpn'}]), {}, unit_dir=str(tmp_path / 'units'), etc_dir=etc_dir, **private_dirs(tmp_path))
+    apply_chain(plan, lambda *args: None)
+    nsswitch = os.path.join(etc_dir, 'vpn', 'nsswitch.conf')
+    assert 'hosts:          files dns' in open(nsswitch).read().splitlines()
+    gone = plan_chain(parse_entries([{'name': 'vpn', 'state': 'absent'}]), {}, unit_dir=str(tmp_path / 'units'), etc_dir=etc_dir,
+                      **private_dirs(tmp_path))
+    apply_chain(gone, lambda *args: None)
+    assert not os.path.lexists(os.path.join(etc_dir, 'vpn'))
 
 
 def test_resolv_conf_is_rewritten_in_place_and_units_atomically(tmp_path):
@@ -248,3 +278,57 @@ def test_a_veth_worker_has_a_drop_in_only_to_wait_for_another_namespace(tmp_path
     plan = plan_chain(to_host, {}, unit_dir=unit_dir, etc_dir=etc_dir, **private_dirs(tmp_path))
     assert worker in plan.remove_paths and '- %s' % worker in plan.lines
     assert not any('netns-veth-up@blue' in path for path in plan.unit_files)
+
+
+def stand_in_managers(tmp_path, installed=True):
+    """systemd-networkd and NetworkManager as _managers has them, with their directories under
+    tmp_path, installed (their program exists) or not."""
+    program = tmp_path / 'program'
+    program.write_text('')
+    return tuple(Manager(m.name, m.unit, (str(program) if installed else str(tmp_path / 'missing'),), str(tmp_path) + m.directory,
+                         m.pattern, m.render) for m in MANAGERS)
+
+
+def test_network_managers_are_told_to_leave_exactly_our_host_ends_and_bridges_alone(tmp_path):
+    managers = stand_in_managers(tmp_path)
+    networkd, nm = (m.directory for m in managers)
+    dirs = dict(private_dirs(tmp_path), managers=managers)
+    items = [{'name': 'blue', 'links': [{'addresses': ['10.0.0.2/24'], 'bridge': 'br-ns'}, {'name': 'v*', 'peer': 'x?[1]'}]},
+             {'name': 'red', 'links': [{'name': 'veth-r', 'peer': 'veth-b', 'peer_netns': 'blue'}]}]
+    entries = parse_entries(items)
+    host = HostNet.parse(entries, [{'name': 'br-ns'}], known_links=set())
+    state = {'systemd-networkd.service': (True, True), 'NetworkManager.service': (False, False)}
+    plan = plan_chain(entries, state, unit_dir=str(tmp_path / 'units'), etc_dir=str(tmp_path / 'etc'), host=host, **dirs)
+    blue = plan.boot_files[os.path.join(networkd, '05-netns-systemd-ns-blue.network')]
+    # Exact names: a glob character of a name is matched literally, nspawn's own ve-* left to networkd.
+    assert '[Match]\nName=ve-blue0 x[?][[]1[]]\n\n[Link]\nUnmanaged=yes\n' in blue
+    assert plan.boot_files[os.path.join(nm, '90-netns-systemd-ns-blue.conf')].endswith(
+        '[keyfile]\nunmanaged-devices+=interface-name:=ve-blue0;interface-name:=x?[1]\n')
+    assert 'Name=br-ns\n' in plan.boot_files[os.path.join(networkd, '05-netns-systemd-bridges.network')]
+    # red has no link on the host: no file for it.
+    assert not any('ns-red' in path for path in plan.boot_files)
+    # Only the running manager is reloaded, after the files are written; never restarted.
+    assert plan.reload == ['systemd-networkd.service'] and '~ reload systemd-networkd.service: it leaves the links of netns.systemd alone' in plan.lines
+    calls = []
+    apply_chain(plan, lambda *args: calls.append(args))
+    assert calls.index(('reload', 'systemd-networkd.service')) < calls.index(('daemon-reload',))
+    again = plan_chain(entries, state, unit_dir=str(tmp_path / 'units'), etc_dir=str(tmp_path / 'etc'), host=host, **dirs)
+    assert not any(path.startswith((networkd, nm)) for path in again.boot_files) and again.reload == []
+    # A namespace that goes, or whose veths to the host go, takes its files with it; another's stay.
+    gone = plan_chain(parse_entries([dict(items[0], state='absent'), items[1]]), state, unit_dir=str(tmp_path / 'units'),
+                      etc_dir=str(tmp_path / 'etc'), **dirs)
+    assert sorted(p for p in gone.remove_paths if p.startswith((networkd, nm))) == sorted([
+        os.path.join(networkd, '05-netns-systemd-ns-blue.network'), os.path.join(nm, '90-netns-systemd-ns-blue.conf')])
+    # A file of the same name that is not ours is left alone.
+    foreign = os.path.join(networkd, '05-netns-systemd-ns-blue.network')
+    write_atomically(foreign, '[Match]\nName=ve-blue0\n')
+    gone = plan_chain(parse_entries([dict(items[0], state='absent')]), state, unit_dir=str(tmp_path / 'units'), etc_dir=str(tmp_path / 'etc'), **dirs)
+    assert foreign not in gone.remove_paths
+
+
+def test_a_manager_that_is_not_installed_gets_no_file(tmp_path):
+    managers = stand_in_managers(tmp_path, installed=False)
+    entries = parse_entries([{'name': 'blue', 'links': [{'addresses': ['10.0.0.2/24']}]}])
+    plan = plan_chain(entries, {}, unit_dir=str(tmp_path / 'units'), etc_dir=str(tmp_path / 'etc'), **dict(private_dirs(tmp_path), managers=managers))
+    assert not any(path.startswith(managers[0].directory) or path.startswith(managers[1].directory) for path in plan.boot_files)
+    assert plan.reload == []
