@@ -29,6 +29,7 @@ import tempfile
 import time
 
 from ansible_collections.netns.systemd.plugins.module_utils._files import file_diff, is_regular_file, read_file, write_atomically
+from ansible_collections.netns.systemd.plugins.module_utils._firewalls import blockers, read_ruleset
 from ansible_collections.netns.systemd.plugins.module_utils._model import parse_addresses
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_ifname
 from ansible_collections.netns.systemd.plugins.module_utils._parts.base import host_veths, networks
@@ -198,10 +199,17 @@ class HostNet:
             return None
         return 'table %s\ndelete table %s\ntable %s {\n%s}\n' % (TABLE, TABLE, TABLE, '\n'.join(chains))
 
-    def check(self, run):
+    def check(self, run, host_firewall='refuse', bridge_nf_dir='/proc/sys/net/bridge'):
         """Before any change: InvalidInput when IPv6 forwarding would cost the host its default
-        route (ra_takers), or when nft is missing or refuses the owned table, which is loaded
-        into a new, empty namespace. Keeps its listing for host_drift."""
+        route (ra_takers), when nft is missing or refuses the owned table, which is loaded
+        into a new, empty namespace, or (``host_firewall`` refuse) when the host's own firewall
+        would drop the forwarded traffic (check_firewall; with warn, said in ``warnings``).
+        Keeps the table's listing for host_drift."""
+        self.warnings = []
+        blocked = self.check_firewall(run, bridge_nf_dir)
+        if blocked and host_firewall == 'refuse':
+            raise InvalidInput('%s; nothing was changed (or set host_firewall: warn to go on regardless)' % '; '.join(blocked))
+        self.warnings.extend(blocked)
         takers = ra_takers(self.own_links) if 6 in self.families else []
         if takers:
             raise InvalidInput(
@@ -220,6 +228,31 @@ class HostNet:
                                'needs nf_tables with NAT): %s' % exc)
 
     table_listing = None
+    warnings = ()
+
+    def forwarded_versions(self, bridge_nf_dir='/proc/sys/net/bridge'):
+        """The IP versions of the traffic the host forwards for the namespaces: those of the
+        parts, and, while br_netfilter hands bridged packets to iptables, those of the bridges."""
+        versions = set(self.families)
+        if self.bridges:
+            for version, name in ((4, 'bridge-nf-call-iptables'), (6, 'bridge-nf-call-ip6tables')):
+                if (read_file(os.path.join(bridge_nf_dir, name)) or '').strip() == '1':
+                    versions.add(version)
+        return versions
+
+    def check_firewall(self, run, bridge_nf_dir='/proc/sys/net/bridge'):
+        """A message for each firewall of the host that would drop the forwarded traffic of the
+        collection's links (_firewalls); none where nothing is forwarded or nft cannot read."""
+        versions = self.forwarded_versions(bridge_nf_dir)
+        if not versions:
+            return []
+        ports = set(ifname for bridge in self.bridges.values() for _netns, ifname, _end in bridge.ports)
+        links = sorted(self.own_links - ports)
+        try:
+            ruleset = read_ruleset(run)
+        except NetnsError:
+            return []
+        return [blocker.message() for blocker in blockers(ruleset, links, versions)]
 
     def ports_of(self, netns):
         """[(host end, bridge)] of the veth ports of ``netns``."""

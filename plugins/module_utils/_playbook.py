@@ -56,7 +56,7 @@ class ChainRun:
         before = host_before(HOST_DIR)
         host = HostNet.parse(entries, self.params['bridges'], made_before=made_bridges(before.get('bridges')))
         if manages_host(host, before, [e.name for e in entries], self.params['bridges']):
-            host.check(self.run_command)
+            host.check(self.run_command, self.params.get('host_firewall') or 'refuse')
         else:
             host = None
         check_kinds(entries, self.run_command, self.which)
@@ -68,6 +68,7 @@ class ChainRun:
         them goes with the old namespace); in check mode that check is the live plan."""
         state = unit_states(units_of(entries), self.systemctl, UNIT_DIR)
         plan = plan_chain(entries, state, start=self.params['start'], host=host)
+        plan.warnings.extend(host.warnings if host is not None else ())
         precheck = live_specs(entries, plan.repair)
         live_plan = LinkPlan([s for name in sorted(precheck) for s in precheck[name]], check_mode=True, conflict_hint=_CONFLICT_HINT,
                              unit_starter=self.start_unit) if precheck else None

@@ -563,6 +563,30 @@ options:
             description: How the bridge's IPv6 prefixes leave, as O(namespaces[].egress.ipv6); omitted, they do not.
             type: str
             choices: [masquerade, routed]
+  host_firewall:
+    description:
+      - What to do, before any change, when the host's own firewall would drop the forwarded traffic of the
+        collection's links (the bridges, and the host ends of veths that join none). Every nftables base chain at
+        the forward hook votes on a forwarded packet, and an accept in C(table inet netns_systemd) cannot override
+        a drop elsewhere, so such a host looks converged while egress, port forwards and (with C(br_netfilter))
+        traffic across a bridge time out.
+      - It is read once, with C(nft -j list ruleset), only when the call sets the host side and something is
+        forwarded (egress, port forwards, or a bridge while C(net.bridge.bridge-nf-call-iptables) is 1). It finds
+        Docker (chain C(DOCKER-USER), named even while its FORWARD policy is accept, since forwarding turned on
+        before C(docker.service) starts keeps Docker from setting it to drop), ufw, firewalld (table
+        C(inet firewalld)), and any other chain at the forward hook with policy drop. A firewall that already
+        accepts the traffic of every such link (an C(iifname) and an C(oifname) accept for it, or for firewalld the
+        link in zone C(trusted)) is not reported.
+      - The message names the firewall, the links and the commands that let them through in that firewall's own
+        place (C(iptables -I DOCKER-USER -i LINK -j ACCEPT) and C(-o LINK), C(ufw route allow in on LINK) and
+        C(out on LINK), C(firewall-cmd --permanent --zone=trusted --add-interface=LINK), or the accepts to add to a
+        user's chain). The collection changes none of them.
+      - V(refuse) fails the run before any change with that message; V(warn) goes on and returns it as a warning.
+      - Rules for Docker and ufw must be kept across reboots where those tools keep theirs (a unit ordered after
+        C(docker.service), ufw's own rules files).
+    type: str
+    choices: [refuse, warn]
+    default: refuse
   start:
     description: Start units that are not running (namespaces and links come up now, not only at the next boot).
     type: bool
@@ -700,6 +724,7 @@ ARGUMENT_SPEC = dict(
         addresses=dict(type='list', elements='str'),
         egress=dict(type='raw', options=_EGRESS),
     )),
+    host_firewall=dict(type='str', default='refuse', choices=['refuse', 'warn']),
     start=dict(type='bool', default=True),
     converge=dict(type='bool', default=True),
 )

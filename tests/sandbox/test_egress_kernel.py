@@ -328,3 +328,75 @@ def test_sources_and_reachable_from_let_in_only_who_they_name():
         outside.kill()
         outside.wait()
     assert host_drift(host, kernel.run, check_mode=True) == ([], [])
+
+
+def let_through(message):
+    """Run the commands a firewall message names (those after its last ': '), as a user would."""
+    for command in message.rsplit(': ', 1)[1].split('; '):
+        subprocess.run(command.split(), check=True)
+
+
+def test_a_host_firewall_that_drops_forwarded_traffic_is_named_with_its_fix_before_any_change():
+    """What Docker, ufw or a user's chain set in the host's forward hook (stand-ins made with
+    iptables-nft and nft, by the chain names those tools use) drops egress and port forwards
+    whatever table inet netns_systemd accepts: the check names the firewall and the exact
+    commands, and once they are run the traffic flows and the check is quiet."""
+    entries, host = build()
+    sh('host')
+    assert kernel.pings('app', '203.0.113.2') and kernel.pings('a', '203.0.113.2')
+    host.check(kernel.run)
+    assert host.warnings == []
+    # Docker: its FORWARD policy and its DOCKER-USER chain. The namespaces' traffic dies.
+    for argv in (['-P', 'FORWARD', 'DROP'], ['-N', 'DOCKER-USER'], ['-I', 'FORWARD', '-j', 'DOCKER-USER']):
+        subprocess.run(['iptables'] + argv, check=True)
+    assert not kernel.pings('app', '203.0.113.2')
+    with pytest.raises(InvalidInput) as refused:
+        host.check(kernel.run)
+    message = str(refused.value)
+    assert "Docker's rules (chain DOCKER-USER of table ip filter" in message
+    assert 'drops the forwarded traffic of br-ns, up0, ve-app0: iptables -I DOCKER-USER -i br-ns -j ACCEPT; ' in message
+    assert message.endswith('; nothing was changed (or set host_firewall: warn to go on regardless)')
+    host.check(kernel.run, 'warn')
+    assert len(host.warnings) == 1 and host.warnings[0] in message
+    let_through(host.warnings[0])
+    host.check(kernel.run)
+    assert host.warnings == []
+    assert kernel.pings('app', '203.0.113.2') and kernel.pings('a', '203.0.113.2') and kernel.pings('b', '10.30.0.1')
+    server = serve('app', '10.20.0.2', 8000)
+    try:
+        assert ask('wan', '203.0.113.1', 8080) == 'app'
+    finally:
+        server.kill()
+        server.wait()
+    # Docker's policy is still drop: the collection changed nothing of it.
+    assert '-P FORWARD DROP' in kernel.run(['iptables', '-S', 'FORWARD'])[1]
+
+    # A user's own chain at the forward hook with policy drop, in a table of theirs.
+    subprocess.run(['nft', 'add table inet theirs; add chain inet theirs gate { type filter hook forward priority 10; policy drop; }'], check=True)
+    assert not kernel.pings('app', '203.0.113.2')
+    with pytest.raises(InvalidInput, match=r"the nftables chain gate of table inet theirs \(hook forward, policy drop\) drops the forwarded "
+                                           r"traffic of br-ns, up0, ve-app0: add 'iifname \{ br-ns, up0, ve-app0 \} accept' and 'oifname \{ br-ns, "
+                                           r"up0, ve-app0 \} accept' to chain gate of table inet theirs"):
+        host.check(kernel.run)
+    for way in ('iifname', 'oifname'):
+        subprocess.run(['nft', 'add rule inet theirs gate %s { br-ns, up0, ve-app0 } accept' % way], check=True)
+    host.check(kernel.run)
+    assert kernel.pings('app', '203.0.113.2')
+
+    # ufw: its chains (ufw-*) and FORWARD policy drop; the fix is its own route rules.
+    subprocess.run(['nft', 'delete table inet theirs'], check=True)
+    for argv in (['-F', 'FORWARD'], ['-F', 'DOCKER-USER'], ['-X', 'DOCKER-USER']):
+        subprocess.run(['iptables'] + argv, check=True)
+    for argv in (['-N', 'ufw-user-forward'], ['-A', 'FORWARD', '-j', 'ufw-user-forward']):
+        subprocess.run(['iptables'] + argv, check=True)
+    with pytest.raises(InvalidInput, match=r'ufw \(its FORWARD policy, table ip filter\) drops the forwarded traffic of br-ns, up0, ve-app0: '
+                                           r'ufw route allow in on br-ns; ufw route allow out on br-ns; ufw route allow in on up0'):
+        host.check(kernel.run)
+
+
+def test_nothing_forwarded_means_the_host_firewall_is_not_read():
+    entries = parse_entries([{'name': 'solo', 'links': [{'addresses': ['10.40.0.2/30'], 'peer_addresses': ['10.40.0.1/30']}]}])
+    host = HostNet.parse(entries, [])
+    subprocess.run(['iptables', '-P', 'FORWARD', 'DROP'], check=True)
+    host.check(kernel.run)
+    assert host.warnings == []
