@@ -292,7 +292,8 @@ def stand_in_managers(tmp_path, installed=True):
 def test_network_managers_are_told_to_leave_exactly_our_host_ends_and_bridges_alone(tmp_path):
     managers = stand_in_managers(tmp_path)
     networkd, nm = (m.directory for m in managers)
-    dirs = dict(private_dirs(tmp_path), managers=managers)
+    dirs = private_dirs(tmp_path)
+    dirs['managers'] = managers
     items = [{'name': 'blue', 'links': [{'addresses': ['10.0.0.2/24'], 'bridge': 'br-ns'}, {'name': 'v*', 'peer': 'x?[1]'}]},
              {'name': 'red', 'links': [{'name': 'veth-r', 'peer': 'veth-b', 'peer_netns': 'blue'}]}]
     entries = parse_entries(items)
@@ -329,6 +330,8 @@ def test_network_managers_are_told_to_leave_exactly_our_host_ends_and_bridges_al
 def test_a_manager_that_is_not_installed_gets_no_file(tmp_path):
     managers = stand_in_managers(tmp_path, installed=False)
     entries = parse_entries([{'name': 'blue', 'links': [{'addresses': ['10.0.0.2/24']}]}])
-    plan = plan_chain(entries, {}, unit_dir=str(tmp_path / 'units'), etc_dir=str(tmp_path / 'etc'), **dict(private_dirs(tmp_path), managers=managers))
+    dirs = private_dirs(tmp_path)
+    dirs['managers'] = managers
+    plan = plan_chain(entries, {}, unit_dir=str(tmp_path / 'units'), etc_dir=str(tmp_path / 'etc'), **dirs)
     assert not any(path.startswith(managers[0].directory) or path.startswith(managers[1].directory) for path in plan.boot_files)
     assert plan.reload == []
