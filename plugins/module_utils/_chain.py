@@ -51,7 +51,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._paths import (
 )
 from ansible_collections.netns.systemd.plugins.module_utils._managers import BRIDGES_OWNER, MANAGERS, managers_of, netns_owner, unmanaged_files
 from ansible_collections.netns.systemd.plugins.module_utils._parts.base import host_veths
-from ansible_collections.netns.systemd.plugins.module_utils._resolver import host_nsswitch, resolver_files
+from ansible_collections.netns.systemd.plugins.module_utils._resolver import RESOLV_CONF, host_nsswitch, resolver_files
 from ansible_collections.netns.systemd.plugins.module_utils._systemd import enabled_units
 from ansible_collections.netns.systemd.plugins.module_utils._units import (
     BOOT_UNIT,
@@ -324,7 +324,7 @@ def _plan_engine(plan, boot_dir):
 
 
 def _plan_resolv_conf(plan, entry, etc_dir, host_nsswitch):
-    path = os.path.join(etc_dir, entry.name, 'resolv.conf')
+    path = os.path.join(etc_dir, entry.name, RESOLV_CONF)
     link = link_in_path(path)
     if link is not None:
         if entry.resolv_conf is not None:

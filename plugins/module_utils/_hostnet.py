@@ -35,7 +35,7 @@ from ansible_collections.netns.systemd.plugins.module_utils._names import Invali
 from ansible_collections.netns.systemd.plugins.module_utils._parts.base import host_veths, networks
 from ansible_collections.netns.systemd.plugins.module_utils._parts.table import HOST_PARTS
 from ansible_collections.netns.systemd.plugins.module_utils._nsfs import scratch_netns
-from ansible_collections.netns.systemd.plugins.module_utils._paths import RUN_DIR
+from ansible_collections.netns.systemd.plugins.module_utils._paths import HOST_DIR, RUN_DIR
 
 TABLE = 'inet netns_systemd'
 # The forwarding switch of each IP version: (sysctl key, its file, and where its value before
@@ -240,10 +240,11 @@ class HostNet:
                     versions.add(version)
         return versions
 
-    def check_firewall(self, run, bridge_nf_dir='/proc/sys/net/bridge'):
+    def check_firewall(self, run, bridge_nf_dir='/proc/sys/net/bridge', also=()):
         """A message for each firewall of the host that would drop the forwarded traffic of the
-        collection's links (_firewalls); none where nothing is forwarded or nft cannot read."""
-        versions = self.forwarded_versions(bridge_nf_dir)
+        collection's links (_firewalls); none where nothing is forwarded or nft cannot read.
+        ``also``: IP versions forwarded besides those of the parts (host/forward's)."""
+        versions = self.forwarded_versions(bridge_nf_dir) | set(also)
         if not versions:
             return []
         ports = set(ifname for bridge in self.bridges.values() for _netns, ifname, _end in bridge.ports)
@@ -286,6 +287,20 @@ def host_before(host_dir):
     for record in (forwarding[2] for forwarding in FORWARDING.values()):
         before[os.path.basename(record)] = read_file(record) if not os.path.islink(record) else None
     return before
+
+
+def installed_firewall_problems(entries, run, host_dir=HOST_DIR):
+    """check_firewall for the host side as installed (netns_info's health report): the declared
+    ``entries`` with the bridges and the forwarding of the files in ``host_dir``; none when they
+    do not make a host side (what is missing is reported elsewhere)."""
+    files = read_host_files(host_dir)
+    bridges = [{'name': name, 'adopt': adopted, 'addresses': addresses}
+               for name, (adopted, addresses) in sorted(bridge_settings_of(files.get('bridges')).items())]
+    try:
+        host = HostNet.parse(entries, bridges, made_before=made_bridges(files.get('bridges')))
+    except InvalidInput:
+        return []
+    return host.check_firewall(run, also=forwarded_families(files.get('forward')))
 
 
 def forwarded_families(text):

@@ -25,6 +25,8 @@ from ansible_collections.netns.systemd.plugins.module_utils._paths import HEADER
 
 HOST_NSSWITCH = '/etc/nsswitch.conf'
 NSSWITCH_HOSTS = 'hosts:          files dns'
+# The files of /etc/netns/NAME/ that ip netns exec binds over /etc.
+RESOLV_CONF, NSSWITCH_CONF = 'resolv.conf', 'nsswitch.conf'
 
 
 def host_nsswitch(path=HOST_NSSWITCH):
@@ -49,7 +51,7 @@ def nsswitch_text(host_text):
 def resolver_files(netns, etc_dir, host_text):
     """{path: text} of the files every namespace has, from the host's nsswitch.conf
     (``host_text``); the dns option adds resolv.conf's text."""
-    return {os.path.join(etc_dir, netns, 'nsswitch.conf'): nsswitch_text(host_text)}
+    return {os.path.join(etc_dir, netns, NSSWITCH_CONF): nsswitch_text(host_text)}
 
 
 def make_resolver(name, etc_dir=NETNS_ETC_DIR):
@@ -57,8 +59,10 @@ def make_resolver(name, etc_dir=NETNS_ETC_DIR):
     lookups inside fail rather than reach the host's resolver; a link on the way is left alone,
     and said: [lines]."""
     lines = []
-    wanted = [(os.path.join(etc_dir, name, 'resolv.conf'), '', 'empty ')]
-    wanted += [(path, text, '') for path, text in sorted(resolver_files(name, etc_dir, host_nsswitch()).items())]
+    # The host's nsswitch.conf is read only when a file is missing (the boot batch calls this
+    # for every namespace).
+    wanted = [(os.path.join(etc_dir, name, RESOLV_CONF), lambda: '', 'empty ')]
+    wanted += [(os.path.join(etc_dir, name, NSSWITCH_CONF), lambda: nsswitch_text(host_nsswitch()), '')]
     for path, text, how in wanted:
         link = link_in_path(path)
         if link is not None:
@@ -67,6 +71,6 @@ def make_resolver(name, etc_dir=NETNS_ETC_DIR):
         if os.path.lexists(path):
             continue
         make_dirs(os.path.dirname(path))
-        write_atomically(path, text)
+        write_atomically(path, text())
         lines.append('+ %s%s' % (how, path))
     return lines

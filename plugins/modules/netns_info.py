@@ -55,7 +55,11 @@ options:
     description:
       - The namespaces the host should have, as given to M(netns.systemd.netns_chain) (O(netns.systemd.netns_chain#module:namespaces)),
         or the C(netns_namespaces) of the C(netns) role. With it, RV(problems) also says what is declared but
-        missing and what is there but not declared (stray namespaces, links left by hand).
+        missing and what is there but not declared (stray namespaces, links left by hand), and names a firewall of
+        the host (Docker, ufw, firewalld, a chain with policy drop at the forward hook) that drops the forwarded
+        traffic of the collection's bridges and veths, with the commands that let it through, as
+        M(netns.systemd.netns_chain)'s O(netns.systemd.netns_chain#module:host_firewall) check does (one
+        C(nft -j list ruleset), only when the host forwards for the namespaces).
       - Validated as M(netns.systemd.netns_chain) validates it; a macvlan parent is not looked for.
       - It may hold WireGuard keys. This module logs nothing of its arguments, and masks the keys in its result.
     type: list
@@ -159,8 +163,9 @@ identify:
 problems:
   description:
     - One line per problem. Always, a bound service that runs outside its namespace and a unit of the collection that
-      is not active; with O(declared), a namespace or link declared but missing, and one there but not declared; with
-      O(bindings), a declared binding without its drop-in or whose service is not running.
+      is not active; with O(declared), a namespace or link declared but missing, one there but not declared, and a
+      host firewall that drops the namespaces' forwarded traffic (C(host firewall: ...)); with O(bindings), a declared
+      binding without its drop-in or whose service is not running.
   returned: always
   type: list
   elements: str
@@ -170,6 +175,7 @@ problems:
 
 from ansible_collections.netns.systemd.plugins.module_utils._binding import parse_bindings
 from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries
+from ansible_collections.netns.systemd.plugins.module_utils._hostnet import installed_firewall_problems
 from ansible_collections.netns.systemd.plugins.module_utils._info import GATHER, gather_info, health
 from ansible_collections.netns.systemd.plugins.module_utils._kinds.wireguard import wireguard_secrets
 from ansible_collections.netns.systemd.plugins.module_utils._module import new_module, run_safely
@@ -207,6 +213,8 @@ def main():
                                names=params['names'], what=params['gather'], pid=params['pid'],
                                declared_services=dict((b.service, b.netns) for b in bindings or () if b.state == 'present'))
         info['problems'] = health(info, entries, bindings)
+        if entries is not None:
+            info['problems'].extend('host firewall: %s' % message for message in installed_firewall_problems(entries, module.run_command))
         return info
 
     result = run_safely(module, run)

@@ -14,7 +14,8 @@ import pytest
 import kernel
 from ansible_collections.netns.systemd.plugins.module_utils._files import write_atomically
 from ansible_collections.netns.systemd.plugins.module_utils._host import parse_entries
-from ansible_collections.netns.systemd.plugins.module_utils._hostnet import FORWARDING, TABLE, HostNet, host_before, host_drift, host_leftovers
+from ansible_collections.netns.systemd.plugins.module_utils._hostnet import (
+    FORWARDING, TABLE, HostNet, host_before, host_drift, host_leftovers, installed_firewall_problems)
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput
 from ansible_collections.netns.systemd.plugins.module_utils._paths import HOST_DIR, NS_DIR
 from test_units import engine, install_models
@@ -358,9 +359,11 @@ def test_a_host_firewall_that_drops_forwarded_traffic_is_named_with_its_fix_befo
     assert message.endswith('; nothing was changed (or set host_firewall: warn to go on regardless)')
     host.check(kernel.run, 'warn')
     assert len(host.warnings) == 1 and host.warnings[0] in message
+    # netns_info's health report says the same of the host as installed (its files in host/).
+    assert installed_firewall_problems(entries, kernel.run) == host.warnings
     let_through(host.warnings[0])
     host.check(kernel.run)
-    assert host.warnings == []
+    assert host.warnings == [] and installed_firewall_problems(entries, kernel.run) == []
     assert kernel.pings('app', '203.0.113.2') and kernel.pings('a', '203.0.113.2') and kernel.pings('b', '10.30.0.1')
     server = serve('app', '10.20.0.2', 8000)
     try:
