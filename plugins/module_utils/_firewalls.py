@@ -36,6 +36,8 @@ class Blocker:
     def __init__(self, tool, family, table, chain, links):
         self.tool = tool
         self.family = family
+        # Every family whose table of that name drops them the same way (ufw's ip and ip6 filter).
+        self.families = [family]
         self.table = table
         self.chain = chain
         self.links = links
@@ -57,7 +59,7 @@ class Blocker:
         what = {
             'docker': "Docker's rules (chain DOCKER-USER of table %s filter; Docker sets the FORWARD policy to drop, and loses that "
                       "protection when forwarding is on before docker.service starts)" % self.family,
-            'ufw': "ufw (its FORWARD policy, table %s filter)" % self.family,
+            'ufw': "ufw (its FORWARD policy, table %s)" % ' and '.join('%s filter' % family for family in self.families),
             'firewalld': 'firewalld (its default zone rejects forwarded traffic, table inet firewalld)',
         }.get(self.tool, 'the nftables chain %s of table %s %s (hook forward, policy drop)' % (self.chain, self.family, self.table))
         return '%s drops the forwarded traffic of %s: %s' % (what, ', '.join(self.links), self.fix)
@@ -119,8 +121,14 @@ def blockers(ruleset, links, versions):
             missing = [link for link in links if not _lets_through(table_rules, 'iifname', link)]
         else:
             missing = [link for link in links if not (_lets_through(table_rules, 'iifname', link) and _lets_through(table_rules, 'oifname', link))]
-        if missing:
-            found.append(Blocker(tool, family, table, chain, missing))
+        if not missing:
+            continue
+        blocker = Blocker(tool, family, table, chain, missing)
+        same = [other for other in found if (other.tool, other.links, other.fix) == (tool, missing, blocker.fix)]
+        if same:
+            same[0].families.append(family)
+        else:
+            found.append(blocker)
     return found
 
 

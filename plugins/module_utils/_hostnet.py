@@ -208,7 +208,7 @@ class HostNet:
         self.warnings = []
         blocked = self.check_firewall(run, bridge_nf_dir)
         if blocked and host_firewall == 'refuse':
-            raise InvalidInput('%s; nothing was changed (or set host_firewall: warn to go on regardless)' % '; '.join(blocked))
+            raise InvalidInput('%s. Set host_firewall: warn to go on regardless' % '. Also, '.join(blocked))
         self.warnings.extend(blocked)
         takers = ra_takers(self.own_links) if 6 in self.families else []
         if takers:

@@ -356,7 +356,7 @@ def test_a_host_firewall_that_drops_forwarded_traffic_is_named_with_its_fix_befo
     message = str(refused.value)
     assert "Docker's rules (chain DOCKER-USER of table ip filter" in message
     assert 'drops the forwarded traffic of br-ns, up0, ve-app0: iptables -I DOCKER-USER -i br-ns -j ACCEPT; ' in message
-    assert message.endswith('; nothing was changed (or set host_firewall: warn to go on regardless)')
+    assert message.endswith('-o ve-app0 -j ACCEPT. Set host_firewall: warn to go on regardless')
     host.check(kernel.run, 'warn')
     assert len(host.warnings) == 1 and host.warnings[0] in message
     # netns_info's health report says the same of the host as installed (its files in host/).
