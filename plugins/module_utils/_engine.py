@@ -264,6 +264,16 @@ def boot_all(models_dir, run=_run, boot_list=BOOT_LIST):
     return messages + ['%d of %d namespaces up' % (len(marked), len(names))]
 
 
+# The part commands that make host links (a bridge): IPv4 forwarding is set on them after.
+NEW_HOST_LINKS = ('ports',)
+
+
+def forward_on_new_links(host_dir=HOST_DIR):
+    """IPv4 forwarding on the host links host/forward names one by one that exist now (a unit
+    just made them: they are born with it off); [lines]."""
+    return _hostnet.forward_on_interfaces(_hostnet.read_host_files(host_dir))
+
+
 USAGE = '''usage: netns-engine plan NAME...    what would be done now for each namespace, in words
        netns-engine up NAME          namespace NAME made or adopted, and set up, with its veths to the host (netns_name-up@NAME);
                                      without a model, a bare namespace
@@ -298,13 +308,13 @@ def main(argv, out=None, err=None):
             out.write(engine_files()[0] + '\n')
             return 0
         if command == 'boot' and not names:
-            for line in boot_all(models_dir):
+            for line in boot_all(models_dir) + forward_on_new_links():
                 err.write('%s\n' % line)
             return 0
         commands = dict((name, function) for source in list(KINDS.values()) + list(NETNS_PARTS.values()) + [dhcp]
                         for name, function in source.engine_commands().items())
         if command in commands:
-            for line in commands[command](names, _run):
+            for line in list(commands[command](names, _run)) + (forward_on_new_links() if command in NEW_HOST_LINKS else []):
                 err.write('%s\n' % line)
             return 0
         if command == 'host' and not names:
@@ -316,7 +326,7 @@ def main(argv, out=None, err=None):
             entries = _host.parse_entries([{'name': names[0]}], sys_class_net=None) if adhoc else load_entries(models_dir, names)
             entry = _present(entries, names[0])
             lines = _start.start_netns(entry, _run) if command == 'up' else _start.start_links(entry)
-            for line in lines:
+            for line in lines + forward_on_new_links():
                 err.write('%s\n' % line)
             return 0
         if command in ('start', 'stop') and len(names) == 2 and names[1] in KINDS:

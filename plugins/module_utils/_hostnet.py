@@ -28,7 +28,7 @@ import socket
 import tempfile
 import time
 
-from ansible_collections.netns.systemd.plugins.module_utils._files import file_diff, is_regular_file, read_file, write_atomically
+from ansible_collections.netns.systemd.plugins.module_utils._files import file_diff, is_regular_file, read_file, write_atomically, write_in_directory
 from ansible_collections.netns.systemd.plugins.module_utils._firewalls import blockers, read_ruleset
 from ansible_collections.netns.systemd.plugins.module_utils._model import parse_addresses
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_ifname
@@ -44,6 +44,11 @@ FORWARDING = {
     4: ('net.ipv4.ip_forward', '/proc/sys/net/ipv4/ip_forward', RUN_DIR + '/forward-before'),
     6: ('net.ipv6.conf.all.forwarding', '/proc/sys/net/ipv6/conf/all/forwarding', RUN_DIR + '/forward6-before'),
 }
+# IPv4 forwarding of one interface, and where its value before the collection first set it this
+# boot is kept (a file per interface), to be put back when it is no longer needed.
+INTERFACE_FORWARDING = 'net.ipv4.conf.%s.forwarding'
+IPV4_CONF_DIR = '/proc/sys/net/ipv4/conf'
+INTERFACE_RECORDS = RUN_DIR + '/forwarding'
 # Routes learned from router advertisements (rtm_protocol), in the main table.
 RTPROT_RA = 9
 RT_TABLE_MAIN = 254
@@ -112,6 +117,22 @@ class HostNet:
     @property
     def forwarding(self):
         return bool(self.families)
+
+    @property
+    def forward_interfaces(self):
+        """The host interfaces IPv4 forwarding is turned on for, one by one: the bridges, the
+        host ends of veths that join none, and those the parts name (an egress interface, a
+        forwarded port's interfaces), so that the global switch stays as the host has it (Docker
+        sets its FORWARD policy to drop only when it turns that switch on itself). None when a
+        part takes packets from any interface: then the global switch is turned on."""
+        named = set()
+        for part in HOST_PARTS:
+            found = part.inbound(self.items[part.name])
+            if found is None:
+                return None
+            named |= found
+        ports = set(ifname for bridge in self.bridges.values() for _netns, ifname, _end in bridge.ports)
+        return sorted((self.own_links - ports) | named)
 
     @classmethod
     def parse(cls, entries, bridges, known_links=None, sys_class_net='/sys/class/net', made_before=()):
@@ -274,7 +295,10 @@ class HostNet:
         if table is not None:
             files['nftables'] = table
         if self.forwarding:
-            files['forward'] = ''.join('%s = 1\n' % FORWARDING[version][0] for version in sorted(self.families))
+            keys = [FORWARDING[version][0] for version in sorted(self.families)]
+            if 4 in self.families and self.forward_interfaces is not None:
+                keys = [INTERFACE_FORWARDING % name for name in self.forward_interfaces] + keys[1:]
+            files['forward'] = ''.join('%s = 1\n' % key for key in keys)
         return files
 
 
@@ -286,6 +310,7 @@ def host_before(host_dir):
     before = dict((name, read_file(os.path.join(host_dir, name))) for name in names)
     for record in (forwarding[2] for forwarding in FORWARDING.values()):
         before[os.path.basename(record)] = read_file(record) if not os.path.islink(record) else None
+    before[os.path.basename(INTERFACE_RECORDS)] = interface_records()
     return before
 
 
@@ -301,6 +326,41 @@ def installed_firewall_problems(entries, run, host_dir=HOST_DIR):
     except InvalidInput:
         return []
     return host.check_firewall(run, also=forwarded_families(files.get('forward')))
+
+
+def forwarded_interfaces(text):
+    """The interfaces host/forward turns IPv4 forwarding on for one by one."""
+    prefix, suffix = INTERFACE_FORWARDING.split('%s')
+    keys = [line.split('=')[0].strip() for line in (text or '').splitlines()]
+    return [key[len(prefix):-len(suffix)] for key in keys if key.startswith(prefix) and key.endswith(suffix) and len(key) > len(prefix + suffix)]
+
+
+def interface_records(records_dir=INTERFACE_RECORDS):
+    """{interface: its forwarding before the collection set it} of the records kept this boot."""
+    if not os.path.isdir(records_dir) or os.path.islink(records_dir):
+        return {}
+    return dict((name, (read_file(os.path.join(records_dir, name)) or '').strip()) for name in os.listdir(records_dir)
+                if is_regular_file(os.path.join(records_dir, name)))
+
+
+def forward_on_interfaces(files, conf_dir=IPV4_CONF_DIR, records_dir=INTERFACE_RECORDS):
+    """IPv4 forwarding on for each interface of host/forward that exists now (its value before
+    kept once a boot, for host_leftovers to put back); one made later gets it from the unit
+    that makes it (the engine runs this after up, links, ports and boot). [lines]"""
+    lines = []
+    for name in forwarded_interfaces(files.get('forward')):
+        path = os.path.join(conf_dir, name, 'forwarding')
+        if not os.path.exists(path):
+            continue
+        now = (read_file(path) or '0').strip()
+        if now == '1':
+            continue
+        if not os.path.lexists(os.path.join(records_dir, name)):
+            write_in_directory(records_dir, {name: now + '\n'})
+        with open(path, 'w') as f:
+            f.write('1\n')
+        lines.append('~ sysctl %s = 1 (was %s)' % (INTERFACE_FORWARDING % name, now))
+    return lines
 
 
 def forwarded_families(text):
@@ -401,6 +461,12 @@ def host_drift(host, run, check_mode, host_by_unit=False, ports_by_unit=()):
         if forwarding != '1':
             lines.append('~ sysctl %s = 1 on the host (was %s)' % (key, forwarding))
             again = ['host']
+    for name in forwarded_interfaces(files.get('forward')) if not host_by_unit else ():
+        # One that does not exist yet gets it from the unit that makes it.
+        forwarding = (read_file(os.path.join(IPV4_CONF_DIR, name, 'forwarding')) or '1').strip()
+        if forwarding != '1':
+            lines.append('~ sysctl %s = 1 on the host (was %s)' % (INTERFACE_FORWARDING % name, forwarding))
+            again = ['host']
     if 'nftables' in files and not host_by_unit:
         live = _table_listing(run)
         wanted = host.table_listing if host.table_listing is not None else table_listing_of(files['nftables'], run)
@@ -467,6 +533,19 @@ def host_leftovers(host, before, run, check_mode):
                     f.write('0\n')
         if not check_mode and os.path.isfile(record) and not os.path.islink(record):
             os.unlink(record)
+    wanted_interfaces = set(forwarded_interfaces(files.get('forward')))
+    for name, earlier in sorted((before.get(os.path.basename(INTERFACE_RECORDS)) or {}).items()):
+        if name in wanted_interfaces:
+            continue
+        path = os.path.join(IPV4_CONF_DIR, name, 'forwarding')
+        if earlier == '0' and (read_file(path) or '0').strip() != '0':
+            lines.append('- sysctl %s = 0 (as it was before netns.systemd set it)' % (INTERFACE_FORWARDING % name))
+            if not check_mode:
+                with open(path, 'w') as f:
+                    f.write('0\n')
+        record = os.path.join(INTERFACE_RECORDS, name)
+        if not check_mode and is_regular_file(record):
+            os.unlink(record)
     gone = made_bridges(before.get('bridges')) - set(name for name, bridge in host.bridges.items() if not bridge.adopt)
     if gone:
         links = host_links()
@@ -517,7 +596,8 @@ def bridge_settings_of(text):
 
 def apply_host(files, run):
     """What netns-host.service does, from the files of host/: forwarding on for each IP version
-    of host/forward (its value before that kept once a boot, for host_leftovers to put back), and
+    of host/forward, or for IPv4 on each interface it names (its value before that kept once a
+    boot, for host_leftovers to put back), and
     the owned table loaded whole in one transaction (no other table is touched)."""
     for version in sorted(forwarded_families(files.get('forward'))):
         _key, path, record = FORWARDING[version]
@@ -529,6 +609,7 @@ def apply_host(files, run):
         if now.strip() != '1':
             with open(path, 'w') as f:
                 f.write('1\n')
+    forward_on_interfaces(files)
     if files.get('nftables'):
         directory = tempfile.mkdtemp(prefix='netns-systemd-host.')
         try:

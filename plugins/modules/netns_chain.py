@@ -526,6 +526,14 @@ options:
         where they differ.
       - When nothing needs them any more, the table is deleted and forwarding is put back to the value it had
         before C(netns-host.service) first set it in this boot (forwarding that was on stays on).
+      - IPv4 forwarding is turned on interface by interface (C(net.ipv4.conf.IF.forwarding)) when every egress
+        names its O(namespaces[].egress.interface) (or O(bridges[].egress.interface)) and every IPv4 port forward its
+        O(namespaces[].ports[].interfaces), on the bridges, the host ends of veths that join none and those
+        interfaces, so the host's global switch (C(net.ipv4.ip_forward)) stays as the host has it. Docker sets its
+        FORWARD policy to drop only when it turns that switch on itself, so this keeps Docker's protection across a
+        reboot. The units set it on each link they make. An egress or an IPv4 forward on any interface needs the
+        global switch, which is then turned on as before. IPv6 has only the global switch here
+        (C(net.ipv6.conf.all.forwarding); a per-interface C(force_forwarding) exists only from Linux 6.17).
     type: list
     elements: dict
     default: []

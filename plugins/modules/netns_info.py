@@ -164,7 +164,7 @@ problems:
   description:
     - One line per problem. Always, a bound service that runs outside its namespace and a unit of the collection that
       is not active; with O(declared), a namespace or link declared but missing, one there but not declared, and a
-      host firewall that drops the namespaces' forwarded traffic (C(host firewall: ...)); with O(bindings), a declared
+      host firewall that drops the namespaces' forwarded traffic (a line that starts with C(host firewall)); with O(bindings), a declared
       binding without its drop-in or whose service is not running.
   returned: always
   type: list

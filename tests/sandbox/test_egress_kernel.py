@@ -403,3 +403,57 @@ def test_nothing_forwarded_means_the_host_firewall_is_not_read():
     subprocess.run(['iptables', '-P', 'FORWARD', 'DROP'], check=True)
     host.check(kernel.run)
     assert host.warnings == []
+
+
+def forwarding(name):
+    with open('/proc/sys/net/ipv4/conf/%s/forwarding' % name) as f:
+        return f.read().strip()
+
+
+def test_forwarding_is_turned_on_only_on_the_interfaces_that_need_it_when_each_part_names_its_interface():
+    """Egress and a port forward that name their interface: IPv4 forwarding on the bridge, the
+    veth host ends and that interface, the global switch left off (Docker would set its FORWARD
+    policy to drop when it turns it on itself); a host end made again gets it from its unit; the
+    uplink's value before is put back on absent."""
+    with open('/proc/sys/net/ipv4/ip_forward', 'w') as f:
+        f.write('0\n')
+    namespaces = [dict(item) for item in NAMESPACES]
+    namespaces[1] = dict(namespaces[1], ports=[{'host_port': 8080, 'port': 8000, 'interfaces': ['up0']}])
+    entries, host = build(namespaces)
+    assert host.forward_interfaces == ['br-ns', 'up0', 've-app0']
+    assert host.files()['forward'] == ''.join('net.ipv4.conf.%s.forwarding = 1\n' % name for name in ('br-ns', 'up0', 've-app0'))
+    # Made by their units before netns-host.service ran: the units set it already.
+    assert [forwarding(name) for name in ('br-ns', 'up0', 've-app0')] == ['1', '1', '1']
+    sh('host')
+    with open('/proc/sys/net/ipv4/ip_forward') as f:
+        assert f.read().strip() == '0'
+    assert forwarding('ve-a0') == '0' and forwarding('lo') == '0'
+    assert kernel.pings('app', '203.0.113.2') and kernel.pings('a', '203.0.113.2') and kernel.pings('b', '10.30.0.2')
+    server = serve('app', '10.20.0.2', 8000)
+    try:
+        assert ask('wan', '203.0.113.1', 8080) == 'app'
+    finally:
+        server.kill()
+        server.wait()
+    assert host_drift(host, kernel.run, check_mode=True) == ([], [])
+    # Turned off by hand: said and set again.
+    with open('/proc/sys/net/ipv4/conf/br-ns/forwarding', 'w') as f:
+        f.write('0\n')
+    assert host_drift(host, kernel.run, check_mode=False)[0] == ['~ sysctl net.ipv4.conf.br-ns.forwarding = 1 on the host (was 0)']
+    assert forwarding('br-ns') == '1' and kernel.pings('a', '203.0.113.2')
+    # app's veth made again by its unit (the creator's worker): born with forwarding off, set by the engine.
+    kernel.ip('app', 'link', 'del', 've-app1')
+    sh('up', 'app')
+    assert forwarding('ve-app0') == '1' and kernel.pings('app', '203.0.113.2')
+
+    # Absent: every namespace and bridge gone, and up0, which stands for a host's own uplink here,
+    # kept by hand: its forwarding goes back to 0, the records go, the global switch untouched.
+    before = host_before(HOST_DIR)
+    assert before['forwarding'] == {'br-ns': '0', 'up0': '0', 've-app0': '0'}
+    remove(entry.name for entry in entries if entry.name != 'wan')
+    empty = HostNet.parse([], [])
+    lines, _warnings = host_leftovers(empty, before, kernel.run, check_mode=False)
+    assert '- sysctl net.ipv4.conf.up0.forwarding = 0 (as it was before netns.systemd set it)' in lines
+    assert forwarding('up0') == '0' and not os.listdir('/run/netns-systemd/forwarding')
+    with open('/proc/sys/net/ipv4/ip_forward') as f:
+        assert f.read().strip() == '0'

@@ -49,6 +49,12 @@ class HostPart:
         """The IP versions (4, 6) the host forwards for its items."""
         raise NotImplementedError
 
+    def inbound(self, items):
+        """The host interfaces, besides the collection's own links, on which IPv4 packets of its
+        items come in to be forwarded (answers from an egress interface, a forwarded port's
+        interfaces); None when that can be any interface, which takes the global switch."""
+        return set()
+
 
 class NetnsPart:
     """A part of a namespace with a unit of its own, netns-NAME@NETNS.service (the bridge ports:

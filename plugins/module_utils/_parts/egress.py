@@ -115,5 +115,11 @@ class EgressPart(HostPart):
     def families(self, items):
         return set(p.version for egress in items for p in egress.prefixes)
 
+    def inbound(self, items):
+        ipv4 = [egress for egress in items if any(p.version == 4 for p in egress.prefixes)]
+        if any(egress.interface is None for egress in ipv4):
+            return None
+        return set(egress.interface for egress in ipv4)
+
 
 PART = EgressPart()

@@ -134,5 +134,11 @@ class ForwardsPart(HostPart):
     def families(self, items):
         return set(forward.address.version for forward in items)
 
+    def inbound(self, items):
+        ipv4 = [forward for forward in items if forward.address.version == 4]
+        if any(not forward.interfaces for forward in ipv4):
+            return None
+        return set(name for forward in ipv4 for name in forward.interfaces)
+
 
 PART = ForwardsPart()
