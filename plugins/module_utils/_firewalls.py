@@ -132,6 +132,12 @@ def blockers(ruleset, links, versions):
     return found
 
 
+def has_docker(ruleset):
+    """Whether Docker's chains are in the host's ``ruleset`` (it runs, or ran this boot)."""
+    return any(item['chain'].get('table') == 'filter' and item['chain'].get('name') in ('DOCKER-USER', 'DOCKER')
+               for item in ruleset.get('nftables', ()) if 'chain' in item)
+
+
 def read_ruleset(run):
     """The host's ruleset as ``nft -j list ruleset`` gives it; NetnsError when nft cannot read it."""
     try:

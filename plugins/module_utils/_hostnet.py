@@ -29,7 +29,7 @@ import tempfile
 import time
 
 from ansible_collections.netns.systemd.plugins.module_utils._files import file_diff, is_regular_file, read_file, write_atomically, write_in_directory
-from ansible_collections.netns.systemd.plugins.module_utils._firewalls import blockers, read_ruleset
+from ansible_collections.netns.systemd.plugins.module_utils._firewalls import blockers, has_docker, read_ruleset
 from ansible_collections.netns.systemd.plugins.module_utils._model import parse_addresses
 from ansible_collections.netns.systemd.plugins.module_utils._names import InvalidInput, NetnsError, check_ifname
 from ansible_collections.netns.systemd.plugins.module_utils._parts.base import host_veths, networks
@@ -274,7 +274,16 @@ class HostNet:
             ruleset = read_ruleset(run)
         except NetnsError:
             return []
-        return [blocker.message() for blocker in blockers(ruleset, links, versions)]
+        messages = [blocker.message() for blocker in blockers(ruleset, links, versions)]
+        unbound = [what for part in HOST_PARTS for what in part.unbound(self.items[part.name])]
+        if unbound and has_docker(ruleset):
+            # Accepts in DOCKER-USER do not help here: the global switch, turned on at boot
+            # before docker.service starts, keeps Docker from setting its FORWARD policy to drop.
+            messages.append('Docker runs on this host, and %s take IPv4 packets from any interface, which needs the global '
+                            'net.ipv4.ip_forward; turned on at boot before docker.service starts, it keeps Docker from setting '
+                            'its FORWARD policy to drop: give each egress its interface and each IPv4 port forward its '
+                            'interfaces, and forwarding is turned on interface by interface instead' % ', '.join(unbound))
+        return messages
 
     def ports_of(self, netns):
         """[(host end, bridge)] of the veth ports of ``netns``."""

@@ -589,6 +589,11 @@ options:
         place (C(iptables -I DOCKER-USER -i LINK -j ACCEPT) and C(-o LINK), C(ufw route allow in on LINK) and
         C(out on LINK), C(firewall-cmd --permanent --zone=trusted --add-interface=LINK), or the accepts to add to a
         user's chain). The collection changes none of them.
+      - Where Docker runs, an egress without O(namespaces[].egress.interface) or an IPv4 port forward without
+        O(namespaces[].ports[].interfaces) is reported too, whatever C(DOCKER-USER) accepts. It needs the global
+        C(net.ipv4.ip_forward), which, turned on at boot before C(docker.service) starts, keeps Docker from setting
+        its FORWARD policy to drop; with every interface named, forwarding is turned on interface by interface
+        instead (see O(bridges)).
       - V(refuse) fails the run before any change with that message; V(warn) goes on and returns it as a warning.
       - Rules for Docker and ufw must be kept across reboots where those tools keep theirs (a unit ordered after
         C(docker.service), ufw's own rules files).

@@ -342,7 +342,9 @@ def test_a_host_firewall_that_drops_forwarded_traffic_is_named_with_its_fix_befo
     iptables-nft and nft, by the chain names those tools use) drops egress and port forwards
     whatever table inet netns_systemd accepts: the check names the firewall and the exact
     commands, and once they are run the traffic flows and the check is quiet."""
-    entries, host = build()
+    namespaces = [dict(item) for item in NAMESPACES]
+    namespaces[1] = dict(namespaces[1], ports=[{'host_port': 8080, 'port': 8000, 'interfaces': ['up0']}])
+    entries, host = build(namespaces)
     sh('host')
     assert kernel.pings('app', '203.0.113.2') and kernel.pings('a', '203.0.113.2')
     host.check(kernel.run)
@@ -373,6 +375,12 @@ def test_a_host_firewall_that_drops_forwarded_traffic_is_named_with_its_fix_befo
         server.wait()
     # Docker's policy is still drop: the collection changed nothing of it.
     assert '-P FORWARD DROP' in kernel.run(['iptables', '-S', 'FORWARD'])[1]
+    # A forward on any interface needs the global switch, which at boot would keep Docker from
+    # setting that policy: refused too, whatever DOCKER-USER accepts.
+    unbound = HostNet.parse(parse_entries(NAMESPACES), BRIDGES, made_before={'br-ns'})
+    with pytest.raises(InvalidInput, match=r'Docker runs on this host, and the forward of tcp port 8080 \(IPv4\) of netns app \(no '
+                                           r'interfaces\) take IPv4 packets from any interface, which needs the global net.ipv4.ip_forward'):
+        unbound.check(kernel.run)
 
     # A user's own chain at the forward hook with policy drop, in a table of theirs.
     subprocess.run(['nft', 'add table inet theirs; add chain inet theirs gate { type filter hook forward priority 10; policy drop; }'], check=True)

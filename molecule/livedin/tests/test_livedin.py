@@ -88,3 +88,47 @@ def test_networkd_leaves_the_collections_links_alone_across_its_restart(host):
     for port in ('ve-tenant-a0', 've-tenant-b0'):
         assert json.loads(host.check_output('ip -j link show dev %s' % port))[0].get('master') == 'br-ns'
     host.run_expect([0], 'ip netns exec tenant-a ping -c1 -W2 100.64.0.2')
+
+
+def upstream_log(host):
+    log = host.file('/run/lab-upstream.log')
+    return log.content_string.split() if log.exists else []
+
+
+def test_lookups_inside_never_reach_the_hosts_upstream_through_its_resolver(host):
+    """firewalld hosts resolve through systemd-resolved (nss-resolve), ufw hosts through nscd,
+    both asking the upstream DNS server, which logs every name. ip netns exec reads the
+    namespace's nsswitch.conf (hosts: files dns), so nss-resolve is never asked; it cannot hide
+    nscd's socket, which glibc asks first (the dns docs say so); netns-engine run hides both."""
+    tool = firewall(host)
+    if tool == 'docker':
+        return
+    # The way out the namespaces must not take is there: the host's own lookup goes upstream.
+    host.run('getent hosts host-probe.example')
+    wait_for(lambda: 'host-probe.example' in upstream_log(host))
+    inside = host.run('ip netns exec solo getent hosts exec-probe.example')
+    run = host.run('/etc/netns-systemd/netns-engine run solo -- getent hosts run-probe.example')
+    # Neither found an answer inside (solo's resolver is empty, and nothing serves its loopback).
+    assert run.rc != 0 and '192.0.2.99' not in run.stdout
+    # Anything that reached the upstream is logged by the time a later lookup is: ask once more.
+    host.run('getent hosts last-probe.example')
+    wait_for(lambda: 'last-probe.example' in upstream_log(host))
+    asked = upstream_log(host)
+    assert 'run-probe.example' not in asked
+    if tool == 'ufw':
+        assert 'exec-probe.example' in asked and '192.0.2.99' in inside.stdout
+    else:
+        assert 'exec-probe.example' not in asked and inside.rc != 0
+
+
+def test_networkmanager_leaves_the_collections_links_alone(host):
+    """The docker hosts run NetworkManager with udevd, and the user's own unmanaged-devices for
+    eth0: the collection's file adds its links to that list (unmanaged-devices+=)."""
+    if firewall(host) != 'docker':
+        return
+    assert host.file('/etc/NetworkManager/conf.d/90-netns-systemd-ns-solo.conf').contains('interface-name:=ve-solo0')
+
+    def states():
+        return dict(line.rsplit(':', 1) for line in host.check_output('nmcli -t -f DEVICE,STATE device').splitlines() if ':' in line)
+
+    wait_for(lambda: all(states().get(name) == 'unmanaged' for name in ('eth0', 'br-ns', 'up0', 've-solo0', 've-tenant-a0')))

@@ -52,8 +52,12 @@ class HostPart:
     def inbound(self, items):
         """The host interfaces, besides the collection's own links, on which IPv4 packets of its
         items come in to be forwarded (answers from an egress interface, a forwarded port's
-        interfaces); None when that can be any interface, which takes the global switch."""
+        interfaces); None when that can be any interface (unbound), which takes the global switch."""
         return set()
+
+    def unbound(self, items):
+        """Its IPv4 items that take packets from any interface, in words (none: [])."""
+        return []
 
 
 class NetnsPart:

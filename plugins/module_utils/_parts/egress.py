@@ -115,11 +115,15 @@ class EgressPart(HostPart):
     def families(self, items):
         return set(p.version for egress in items for p in egress.prefixes)
 
+    @staticmethod
+    def _ipv4(items):
+        return [egress for egress in items if any(p.version == 4 for p in egress.prefixes)]
+
     def inbound(self, items):
-        ipv4 = [egress for egress in items if any(p.version == 4 for p in egress.prefixes)]
-        if any(egress.interface is None for egress in ipv4):
-            return None
-        return set(egress.interface for egress in ipv4)
+        return None if self.unbound(items) else set(egress.interface for egress in self._ipv4(items))
+
+    def unbound(self, items):
+        return ['the egress of %s (no interface)' % egress.owner for egress in self._ipv4(items) if egress.interface is None]
 
 
 PART = EgressPart()

@@ -135,10 +135,13 @@ class ForwardsPart(HostPart):
         return set(forward.address.version for forward in items)
 
     def inbound(self, items):
-        ipv4 = [forward for forward in items if forward.address.version == 4]
-        if any(not forward.interfaces for forward in ipv4):
+        if self.unbound(items):
             return None
-        return set(name for forward in ipv4 for name in forward.interfaces)
+        return set(name for forward in items if forward.address.version == 4 for name in forward.interfaces)
+
+    def unbound(self, items):
+        return ['the forward of %s of netns %s (no interfaces)' % (forward.what, forward.netns)
+                for forward in items if forward.address.version == 4 and not forward.interfaces]
 
 
 PART = ForwardsPart()
