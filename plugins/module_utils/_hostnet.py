@@ -131,8 +131,14 @@ class HostNet:
             if found is None:
                 return None
             named |= found
+        return sorted(set(self.routed_links) | named)
+
+    @property
+    def routed_links(self):
+        """The collection's host links that packets are routed through: the bridges and the host
+        ends of veths that join none (a bridge port's packets are the bridge's)."""
         ports = set(ifname for bridge in self.bridges.values() for _netns, ifname, _end in bridge.ports)
-        return sorted((self.own_links - ports) | named)
+        return sorted(self.own_links - ports)
 
     @classmethod
     def parse(cls, entries, bridges, known_links=None, sys_class_net='/sys/class/net', made_before=()):
@@ -268,13 +274,11 @@ class HostNet:
         versions = self.forwarded_versions(bridge_nf_dir) | set(also)
         if not versions:
             return []
-        ports = set(ifname for bridge in self.bridges.values() for _netns, ifname, _end in bridge.ports)
-        links = sorted(self.own_links - ports)
         try:
             ruleset = read_ruleset(run)
         except NetnsError:
             return []
-        messages = [blocker.message() for blocker in blockers(ruleset, links, versions)]
+        messages = [blocker.message() for blocker in blockers(ruleset, self.routed_links, versions)]
         unbound = [what for part in HOST_PARTS for what in part.unbound(self.items[part.name])]
         if unbound and has_docker(ruleset):
             # Accepts in DOCKER-USER do not help here: the global switch, turned on at boot
