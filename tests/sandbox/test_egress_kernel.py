@@ -331,6 +331,21 @@ def test_sources_and_reachable_from_let_in_only_who_they_name():
     assert host_drift(host, kernel.run, check_mode=True) == ([], [])
 
 
+# The lab with its port forward on up0 too: every IPv4 part names its interface.
+ON_UP0 = [dict(item, ports=[{'host_port': 8080, 'port': 8000, 'interfaces': ['up0']}]) if item['name'] == 'app' else item
+          for item in NAMESPACES]
+
+
+def forward_answers_from_wan():
+    """Whether app's server answers on the host's port 8080, asked from wan."""
+    server = serve('app', '10.20.0.2', 8000)
+    try:
+        return ask('wan', '203.0.113.1', 8080) == 'app'
+    finally:
+        server.kill()
+        server.wait()
+
+
 def let_through(message):
     """Run the commands a firewall message names (those after its last ': '), as a user would."""
     for command in message.rsplit(': ', 1)[1].split('; '):
@@ -342,9 +357,7 @@ def test_a_host_firewall_that_drops_forwarded_traffic_is_named_with_its_fix_befo
     iptables-nft and nft, by the chain names those tools use) drops egress and port forwards
     whatever table inet netns_systemd accepts: the check names the firewall and the exact
     commands, and once they are run the traffic flows and the check is quiet."""
-    namespaces = [dict(item) for item in NAMESPACES]
-    namespaces[1] = dict(namespaces[1], ports=[{'host_port': 8080, 'port': 8000, 'interfaces': ['up0']}])
-    entries, host = build(namespaces)
+    entries, host = build(ON_UP0)
     sh('host')
     assert kernel.pings('app', '203.0.113.2') and kernel.pings('a', '203.0.113.2')
     host.check(kernel.run)
@@ -367,12 +380,7 @@ def test_a_host_firewall_that_drops_forwarded_traffic_is_named_with_its_fix_befo
     host.check(kernel.run)
     assert host.warnings == [] and installed_firewall_problems(entries, kernel.run) == []
     assert kernel.pings('app', '203.0.113.2') and kernel.pings('a', '203.0.113.2') and kernel.pings('b', '10.30.0.1')
-    server = serve('app', '10.20.0.2', 8000)
-    try:
-        assert ask('wan', '203.0.113.1', 8080) == 'app'
-    finally:
-        server.kill()
-        server.wait()
+    assert forward_answers_from_wan()
     # Docker's policy is still drop: the collection changed nothing of it.
     assert '-P FORWARD DROP' in kernel.run(['iptables', '-S', 'FORWARD'])[1]
     # A forward on any interface needs the global switch, which at boot would keep Docker from
@@ -425,9 +433,7 @@ def test_forwarding_is_turned_on_only_on_the_interfaces_that_need_it_when_each_p
     uplink's value before is put back on absent."""
     with open('/proc/sys/net/ipv4/ip_forward', 'w') as f:
         f.write('0\n')
-    namespaces = [dict(item) for item in NAMESPACES]
-    namespaces[1] = dict(namespaces[1], ports=[{'host_port': 8080, 'port': 8000, 'interfaces': ['up0']}])
-    entries, host = build(namespaces)
+    entries, host = build(ON_UP0)
     assert host.forward_interfaces == ['br-ns', 'up0', 've-app0']
     assert host.files()['forward'] == ''.join('net.ipv4.conf.%s.forwarding = 1\n' % name for name in ('br-ns', 'up0', 've-app0'))
     # Made by their units before netns-host.service ran: the units set it already.
@@ -437,12 +443,7 @@ def test_forwarding_is_turned_on_only_on_the_interfaces_that_need_it_when_each_p
         assert f.read().strip() == '0'
     assert forwarding('ve-a0') == '0' and forwarding('lo') == '0'
     assert kernel.pings('app', '203.0.113.2') and kernel.pings('a', '203.0.113.2') and kernel.pings('b', '10.30.0.2')
-    server = serve('app', '10.20.0.2', 8000)
-    try:
-        assert ask('wan', '203.0.113.1', 8080) == 'app'
-    finally:
-        server.kill()
-        server.wait()
+    assert forward_answers_from_wan()
     assert host_drift(host, kernel.run, check_mode=True) == ([], [])
     # Turned off by hand: said and set again.
     with open('/proc/sys/net/ipv4/conf/br-ns/forwarding', 'w') as f:
